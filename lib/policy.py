@@ -1,0 +1,162 @@
+"""The policy file: every rule parameter, per year and per province, in one TOML file.
+
+Defaults ship in ``lib/policy_default.toml``; a bureau overrides them with ``--policy FILE``
+(any key it leaves out keeps its default). Validation errors are Chinese sentences that name
+the key, because the file is edited by hand.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used; the message is for the analyst, in Chinese."""
+
+
+@dataclass(frozen=True)
+class YearParams:
+    monitoring_threshold: float  # 监测线, yuan per person per year
+    dibao_standard: float = 0.0  # local rural 低保 standard; 0 = not set
+
+
+@dataclass(frozen=True)
+class Policy:
+    flat_band: float = 0.02
+    exclude_basic_pension: bool = True
+    orange_drop: float = 0.30
+    orange_multiple: float = 1.5
+    work_cost_deduction: float = 0.0
+    years: Mapping[int, YearParams] = field(default_factory=lambda: MappingProxyType({}))
+    source: str = "默认参数"
+
+    def year(self, year: int) -> YearParams:
+        try:
+            return self.years[int(year)]
+        except KeyError:
+            known = "、".join(str(y) for y in sorted(self.years)) or "无"
+            raise PolicyError(
+                f"政策参数缺少 {year} 年度：请在政策文件中加入 [years.{year}] 并填写 "
+                f"monitoring_threshold（已有年度：{known}）"
+            ) from None
+
+    def threshold(self, year: int) -> float:
+        return self.year(year).monitoring_threshold
+
+    def dibao(self, year: int) -> float:
+        return self.year(year).dibao_standard
+
+    def with_rules(self, **changes) -> "Policy":
+        """A copy with some rule parameters changed (what-if levers)."""
+        from dataclasses import replace
+
+        return replace(self, **changes)
+
+    def with_year(self, year: int, **changes) -> "Policy":
+        """A copy with one year's parameters changed (e.g. another monitoring line)."""
+        from dataclasses import replace
+
+        years = dict(self.years)
+        years[int(year)] = replace(self.year(year), **changes)
+        return replace(self, years=MappingProxyType(years))
+
+    def table(self) -> list[tuple[str, str]]:
+        """(参数, 取值) rows for printing in every report."""
+        rows = [
+            ("参数来源", self.source),
+            ("持平区间（占上年人均纯收入）", f"±{self.flat_band:.1%}"),
+            ("过渡期养老金不计入纯收入", "是" if self.exclude_basic_pension else "否"),
+            ("橙色预警：减收幅度不低于", f"{self.orange_drop:.0%}"),
+            ("橙色预警：人均低于监测线倍数", f"{self.orange_multiple:g} 倍"),
+            ("低保核算扣除必要就业成本（占工资性收入）", f"{self.work_cost_deduction:.0%}"),
+        ]
+        for y in sorted(self.years):
+            p = self.years[y]
+            dibao = f"{p.dibao_standard:,.0f} 元" if p.dibao_standard > 0 else "未设置"
+            rows.append((f"{y} 年监测线 / 低保标准", f"{p.monitoring_threshold:,.0f} 元 / {dibao}"))
+        return rows
+
+
+_RULE_KEYS = {
+    "flat_band": (float, 0.0, 1.0),
+    "exclude_basic_pension": (bool, None, None),
+    "orange_drop": (float, 0.0, 1.0),
+    "orange_multiple": (float, 1.0, 100.0),
+    "work_cost_deduction": (float, 0.0, 1.0),
+}
+_YEAR_KEYS = {"monitoring_threshold", "dibao_standard"}
+
+
+def _check_rule(key: str, value, where: str):
+    kind, low, high = _RULE_KEYS[key]
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise PolicyError(f"{where}：{key} 应为 true 或 false，实际为 {value!r}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PolicyError(f"{where}：{key} 应为数字，实际为 {value!r}")
+    if not (low <= value <= high):
+        raise PolicyError(f"{where}：{key} = {value} 超出允许范围 [{low}, {high}]")
+    return float(value)
+
+
+def _parse(doc: dict, where: str, base: Policy | None) -> Policy:
+    unknown = set(doc) - {"rules", "years"}
+    if unknown:
+        raise PolicyError(f"{where}：未知的配置节 {', '.join(sorted(unknown))}（只允许 [rules] 和 [years.年度]）")
+    rules = {} if base is None else {k: getattr(base, k) for k in _RULE_KEYS}
+    for key, value in doc.get("rules", {}).items():
+        if key not in _RULE_KEYS:
+            raise PolicyError(f"{where}：[rules] 中有未知参数 {key}（可用：{'、'.join(_RULE_KEYS)}）")
+        rules[key] = _check_rule(key, value, f"{where} [rules]")
+    years = {} if base is None else dict(base.years)
+    for year_key, params in doc.get("years", {}).items():
+        try:
+            year = int(year_key)
+        except ValueError:
+            raise PolicyError(f"{where}：[years.{year_key}] 的年度不是整数") from None
+        if not isinstance(params, dict):
+            raise PolicyError(f"{where}：[years.{year}] 应为一节参数")
+        unknown = set(params) - _YEAR_KEYS
+        if unknown:
+            raise PolicyError(f"{where}：[years.{year}] 中有未知参数 {', '.join(sorted(unknown))}")
+        old = years.get(year)
+        if "monitoring_threshold" not in params and old is None:
+            raise PolicyError(f"{where}：[years.{year}] 缺少 monitoring_threshold（监测线，元/人/年）")
+        values = {}
+        for key in _YEAR_KEYS:
+            value = params.get(key, getattr(old, key) if old else 0.0)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise PolicyError(f"{where}：[years.{year}] {key} 应为数字，实际为 {value!r}")
+            if value < 0:
+                raise PolicyError(f"{where}：[years.{year}] {key} 不能为负数（{value}）")
+            values[key] = float(value)
+        if values["monitoring_threshold"] <= 0:
+            raise PolicyError(f"{where}：[years.{year}] monitoring_threshold 必须大于0")
+        years[year] = YearParams(**values)
+    return Policy(**rules, years=MappingProxyType(dict(sorted(years.items()))), source=where)
+
+
+def default_policy() -> Policy:
+    text = resources.files("lib").joinpath("policy_default.toml").read_text(encoding="utf-8")
+    return _parse(tomllib.loads(text), "默认参数（lib/policy_default.toml）", None)
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """Defaults, overridden key by key by the TOML file at ``path`` (if given)."""
+    base = default_policy()
+    if path is None or str(path) == "":
+        return base
+    path = Path(path)
+    if not path.is_file():
+        raise PolicyError(f"找不到政策文件：{path}")
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"政策文件 {path.name} 格式错误：{exc}") from None
+    return _parse(doc, f"政策文件 {path.name}", base)
