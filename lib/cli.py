@@ -1,0 +1,128 @@
+"""`zengshou` command line: template, demo, analyze, report (the stable contract of DESIGN.md).
+
+Exit status: 0 success; 2 unusable input or policy (a Chinese message naming sheet, row and
+column goes to stderr); 1 when some village reports failed (the others still finish).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+DEMO_INPUT = Path("data/raw/demo.xlsx")
+
+
+def _years(values: list[int] | None) -> tuple[int, int] | None:
+    if not values:
+        return None
+    last, this = sorted(values)
+    return last, this
+
+
+def cmd_template(args) -> int:
+    from lib.template import write_template
+
+    path = write_template(args.path)
+    print(f"已生成填报模板：{path}（请先阅读“填写说明”工作表）")
+    return EXIT_OK
+
+
+def cmd_analyze(args) -> int:
+    from lib.analysis import analyze
+    from lib.policy import load_policy
+    from lib.reader import read_input
+    from lib.writer import write_analysis
+
+    policy = load_policy(args.policy)
+    data = read_input(args.input)
+    analysis = analyze(data, policy, years=_years(args.years))
+    written = write_analysis(analysis, args.output)
+    s = analysis.summary
+    counts = s.get("收入研判", {})
+    print(
+        f"{analysis.year_last}—{analysis.year_this} 年度比对完成：{s.get('户数', len(analysis.households))} 户，"
+        + "，".join(f"{k} {v} 户" for k, v in counts.items())
+        + f"；未使用的输入行 {analysis.rejects.height} 行（见 rejects.csv）"
+    )
+    print(f"结果已写入 {Path(args.output)}：" + "、".join(p.name for p in written))
+    return EXIT_OK
+
+
+def cmd_report(args) -> int:
+    from lib.report.pipeline import run_report
+
+    result = run_report(
+        args.input,
+        args.output,
+        villages=args.village or None,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        policy_path=args.policy,
+        years=_years(args.years),
+    )
+    return EXIT_FAILED if result.failed else EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from lib.demo import write_demo
+
+    start = time.perf_counter()
+    path = write_demo(args.input, seed=args.seed)
+    print(f"已生成演示数据：{path}")
+    args.village, args.scheduler, args.policy, args.years = None, None, None, None
+    status = cmd_report(args)
+    print(f"演示完成，用时 {time.perf_counter() - start:.0f} 秒；打开 {Path(args.output) / 'index.html'} 查看报告")
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="zengshou", description="增收监测：两年收入逐户逐项比对、减收风险点研判、帮扶台账与村级简报")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("template", help="生成空白填报模板（含填写说明）")
+    t.add_argument("path", type=Path)
+    t.set_defaults(func=cmd_template)
+
+    d = sub.add_parser("demo", help="生成演示区县数据并为每个村出报告")
+    d.add_argument("--input", type=Path, default=DEMO_INPUT, help="演示数据写到哪里（默认 data/raw/demo.xlsx）")
+    d.add_argument("-o", "--output", type=Path, default=Path("outputs"))
+    d.add_argument("--seed", type=int, default=2022)
+    d.add_argument("--workers", type=int, default=None)
+    d.set_defaults(func=cmd_demo)
+
+    a = sub.add_parser("analyze", help="校验输入并计算每户研判结果")
+    a.add_argument("input", type=Path)
+    a.add_argument("-o", "--output", type=Path, required=True)
+    a.add_argument("--policy", type=Path, default=None, help="政策参数文件（TOML），缺省用内置默认值")
+    a.add_argument("--years", type=int, nargs=2, metavar=("上年", "本年"), help="指定比较的两个年度")
+    a.set_defaults(func=cmd_analyze)
+
+    r = sub.add_parser("report", help="逐村生成 HTML 简报和 Excel 台账")
+    r.add_argument("input", type=Path)
+    r.add_argument("-o", "--output", type=Path, required=True)
+    r.add_argument("--village", action="append", help="只出这个村（可重复）")
+    r.add_argument("--workers", type=int, default=None, help="并行进程数（默认为CPU核数）")
+    r.add_argument("--scheduler", default=None, help="dask.distributed 调度器地址（可选）")
+    r.add_argument("--policy", type=Path, default=None)
+    r.add_argument("--years", type=int, nargs=2, metavar=("上年", "本年"))
+    r.set_defaults(func=cmd_report)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from lib.policy import PolicyError
+    from lib.reader import InputError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (InputError, PolicyError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

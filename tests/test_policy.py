@@ -1,0 +1,74 @@
+"""The policy file: defaults, key-by-key override, and Chinese messages for hand-edit mistakes."""
+
+import pytest
+
+from lib.policy import PolicyError, default_policy, load_policy
+
+
+def write(tmp_path, text):
+    path = tmp_path / "本县参数.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_match_design():
+    p = default_policy()
+    assert p.flat_band == 0.02 and p.exclude_basic_pension is True
+    assert p.orange_drop == 0.30 and p.orange_multiple == 1.5 and p.work_cost_deduction == 0.0
+    assert p.threshold(2021) == 6000 and p.threshold(2022) == 6600
+    assert p.dibao(2022) == 0
+
+
+def test_override_keeps_other_defaults(tmp_path):
+    p = load_policy(write(tmp_path, "[rules]\nflat_band = 0.05\n[years.2023]\nmonitoring_threshold = 7300\n"))
+    assert p.flat_band == 0.05
+    assert p.orange_drop == 0.30  # untouched key keeps its default
+    assert p.threshold(2023) == 7300 and p.threshold(2021) == 6000
+    assert "本县参数.toml" in p.source
+
+
+def test_override_dibao_only_keeps_threshold(tmp_path):
+    p = load_policy(write(tmp_path, "[years.2022]\ndibao_standard = 5160\n"))
+    assert p.dibao(2022) == 5160 and p.threshold(2022) == 6600
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("[rules]\nflat_bnad = 0.05\n", ["未知参数", "flat_bnad"]),
+        ("[rulez]\n", ["未知的配置节", "rulez"]),
+        ("[years.2030]\ndibao_standard = 100\n", ["2030", "monitoring_threshold"]),
+        ("[years.2022]\nmonitoring_threshold = -1\n", ["2022", "负数"]),
+        ("[rules]\nflat_band = 2\n", ["flat_band", "范围"]),
+        ("[rules]\nexclude_basic_pension = 1\n", ["exclude_basic_pension", "true"]),
+        ("[years.abc]\nmonitoring_threshold = 1\n", ["abc", "整数"]),
+        ("[rules\n", ["格式错误"]),
+    ],
+)
+def test_bad_files_name_the_key(tmp_path, text, words):
+    with pytest.raises(PolicyError) as err:
+        load_policy(write(tmp_path, text))
+    for word in words:
+        assert word in str(err.value)
+
+
+def test_missing_year_is_a_clear_error():
+    with pytest.raises(PolicyError, match="缺少 1999 年度"):
+        default_policy().threshold(1999)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(PolicyError, match="找不到政策文件"):
+        load_policy(tmp_path / "none.toml")
+
+
+def test_what_if_copies_do_not_touch_the_original():
+    p = default_policy()
+    q = p.with_rules(flat_band=0.1).with_year(2022, monitoring_threshold=7000)
+    assert q.flat_band == 0.1 and q.threshold(2022) == 7000
+    assert p.flat_band == 0.02 and p.threshold(2022) == 6600
+
+
+def test_table_prints_every_year_line():
+    rows = dict(default_policy().table())
+    assert rows["2022 年监测线 / 低保标准"] == "6,600 元 / 未设置"
