@@ -444,7 +444,11 @@ def check_table(table: Table, columns: Sequence[Column]) -> tuple[pl.DataFrame, 
         pl.col(SOURCE_ROW).alias("行号"),
         pl.lit(-1).alias("__order"),
         pl.lit(names[0] if names else "").alias("列"),
-        pl.concat_str([pl.col(f"__raw_{n}") for n in names], separator=" ", ignore_nulls=True).alias("值"),
+        # the cell that says 合计, not the whole row of sums
+        pl.coalesce(
+            [pl.when(pl.col(f"__raw_{n}").str.contains(TOTAL_ROW)).then(pl.col(f"__raw_{n}")) for n in labels if n in names]
+            or [pl.lit(None, dtype=pl.String)]
+        ).alias("值"),
         pl.lit("E108").alias("代码"),
         pl.lit("合计/小计行，不是农户，未使用").alias("原因"),
     )
