@@ -91,11 +91,11 @@ def _with_district(per_village, keys: list[str]) -> pl.DataFrame:
 
 
 def _names(column: str) -> pl.Expr:
-    """A List of M-codes as measure names joined with "、"."""
+    """A List of M-codes as measure names joined with "；" (M5's own name holds a "、")."""
     return (
         pl.col(column)
         .list.eval(pl.element().replace_strict(_NAME_BY_CODE, return_dtype=pl.String))
-        .list.join("、")
+        .list.join("；")
     )
 
 

@@ -205,7 +205,7 @@ def test_shortfall_open_by_hand():
     assert set(rows) == {"N2", "N4", "B1", "B2"}
     assert rows["N2"]["收入缺口"] == pytest.approx(6000.0)
     assert rows["N2"]["尚需增收"] == pytest.approx(4500.0)
-    assert rows["N2"]["已有措施"] == "产业收益分配帮扶、扶志扶智"
+    assert rows["N2"]["已有措施"] == "产业收益分配帮扶；扶志扶智"
     assert rows["B2"]["尚需增收"] == pytest.approx(
         6000.0
     )  # (8,000 − 5,000) × 2, no measure

@@ -1,0 +1,377 @@
+"""An executed notebook as one self-contained HTML briefing that opens with no network.
+
+nbconvert's ``lab`` template is the base; what it would fetch from a CDN is taken out:
+
+- require.js (the lab template loads it for old widgets/AMD; it would also break plotly.js,
+  whose UMD wrapper calls an anonymous ``define`` when it sees it), MathJax, mermaid (an ES
+  module import) and the jupyter-widgets manager: their blocks are emptied. The reports use
+  no LaTeX, no mermaid and no live widgets (widgets need a kernel; interactivity comes from
+  plotly itself).
+- plotly's "notebook" renderer adds ``<script src=".../mathjax/...">`` to every figure;
+  ``strip_cdn_mathjax`` removes it from the outputs (``lib.report.setup_notebook`` already
+  avoids it at the source; this is the safety net for a notebook that does not call it).
+- plotly.js is embedded exactly once: if no output carries it (a report run, see
+  ``lib.report.setup_notebook``) and some output draws a figure, it goes into ``<head>``;
+  a notebook run interactively already has it in its first figure's output.
+
+Code cells are hidden (input and prompts), stderr streams (warnings) are left out — they
+stay in the executed notebook kept for audit — and cells tagged ``remove_cell`` /
+``remove_output`` / ``remove_input`` are honoured. The page is ``<html lang="zh">`` with a
+Chinese font stack from CSS only (no web fonts). ``external_references`` lists every
+reference to another host; the pipeline refuses an HTML that has one.
+
+nbconvert escapes what it renders from markdown and plain-text outputs; HTML outputs are
+passed through as they are, so a notebook that builds its own HTML must escape data with
+``escape`` (polars' and pandas' table reprs already do).
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from lib.report import avoid_slow_imports
+from lib.report.atomic import write_bytes
+
+avoid_slow_imports()
+
+import nbformat
+
+MAX_HTML_BYTES = 6 * 1024 * 1024  # a briefing is mailed and copied on USB sticks
+
+# Chinese first, then Latin fallbacks; only fonts already on the reader's machine.
+FONT_STACK = (
+    '"PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "微软雅黑", "Noto Sans CJK SC", '
+    '"Source Han Sans SC", "WenQuanYi Micro Hei", "SimHei", "Helvetica Neue", Arial, sans-serif'
+)
+
+_TEMPLATE = (
+    """{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}
+<!--zengshou:plotly.js-->
+{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block extra_css -%}
+<style type="text/css">
+:root {
+  --jp-ui-font-family: """
+    + FONT_STACK
+    + """;
+  --jp-content-font-family: """
+    + FONT_STACK
+    + """;
+}
+body.jp-Notebook { font-family: """
+    + FONT_STACK
+    + """; max-width: 1200px; margin: 0 auto; }
+.jp-RenderedHTMLCommon table { font-size: 13px; }
+@media print { .js-plotly-plot .modebar { display: none; } }
+</style>
+{%- endblock extra_css -%}
+"""
+)
+
+# plotly's HtmlRenderer.to_mimebundle always asks for MathJax from cdnjs.
+_CDN_MATHJAX_TAG = re.compile(
+    r"<script\b[^>]*\bsrc\s*=\s*[\"'](?:https?:)?//[^\"']*mathjax[^\"']*[\"'][^>]*>\s*</script>",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class HtmlReport:
+    path: Path
+    size: int  # bytes
+    external: tuple[str, ...]  # references to other hosts (empty for a good report)
+
+
+# ---------------------------------------------------------------------------------------
+# Escaping and the offline check
+# ---------------------------------------------------------------------------------------
+
+
+def escape(value) -> str:
+    """Text for HTML element content or a quoted attribute (None → empty).
+
+    Besides ``& < > " '`` the backtick is escaped too, so data can never look like a
+    JavaScript template-literal import to ``external_references``.
+    """
+    return "" if value is None else _html.escape(str(value), quote=True).replace("`", "&#96;")
+
+
+# A candidate is any "//host…"; it counts when what stands right before it says the page
+# loads it. Looking for the (rare) "//" first and judging only its left context keeps the
+# scan of 5 MB of embedded plotly.js fast. Data-derived text cannot look like a loading
+# context: nbconvert and ``escape`` turn its quotes and "<" into entities.
+_CANDIDATE = re.compile(r"//[^\s\"'`<>)\\]+")
+_ENTITY_QUOTE = re.compile(r"&(?:quot|apos|#0*39|#x0*27|#0*34|#x0*22);", re.IGNORECASE)  # ends a URL
+_NETWORK_SCHEME = re.compile(r"(?:https?|ftp|wss?):\Z", re.IGNORECASE)
+_OTHER_SCHEME = re.compile(r"[A-Za-z][\w+.-]*:\Z")  # file://, data:… are not another host
+_URL_ATTRS = ("src", "href", "data", "poster", "action", "background", "xlink:href")
+# Elements whose URL attribute makes the browser load something (a plain <a href> only
+# navigates when clicked, so it is not a dependency of the page).
+_LOADING_TAGS = (
+    "script", "link", "img", "iframe", "frame", "source", "video", "audio", "track",
+    "embed", "object", "input", "image", "use", "form", "body", "table", "td",
+)
+_Q = r"[\"'`]\s*"
+_TAG_WINDOW, _SHORT_WINDOW = 2000, 64  # how far left of a URL its tag / statement may start
+
+
+def _contexts(*specs) -> tuple:
+    return tuple((re.compile(p + r"\Z", flags), window) for p, flags, window in specs)
+
+
+_MARKUP_CONTEXTS = _contexts(
+    # <script src=…>, <link href=…>, <img src=…>, <iframe src=…>, <object data=…>, …
+    (r"<(?:" + "|".join(_LOADING_TAGS) + r")\b[^<>]*?\s(?:" + "|".join(_URL_ATTRS)
+     + r")\s*=\s*[\"']?\s*", re.IGNORECASE, _TAG_WINDOW),
+    # srcset="a.png 1x, https://x/b.png 2x"
+    (r"\ssrcset\s*=\s*[\"'][^\"'<>]*", re.IGNORECASE, _TAG_WINDOW),
+    # <meta http-equiv="refresh" content="0; url=…">
+    (r"<meta\b[^<>]*http-equiv\s*=\s*[\"']?refresh[^<>]*url\s*=\s*", re.IGNORECASE, _TAG_WINDOW),
+    # ES modules: import x from "…" / export … from "…" / import "…" / import("…")
+    (r"\bfrom\s*" + _Q, 0, _SHORT_WINDOW),
+    (r"\bimport\s*" + _Q, 0, _SHORT_WINDOW),
+    (r"\b(?:import|importScripts|Worker|SharedWorker)\s*\(\s*" + _Q, 0, _SHORT_WINDOW),
+)
+# CSS url(…) and @import "…" / @import url(…) — inside <style> or a style="…" attribute
+# only, so that a remark typed into the workbook ("见 url(http://…)") is not taken for CSS.
+_CSS_QUOTE = r"(?:[\"']|&quot;|&apos;|&#0*39;|&#x0*27;|&#0*34;|&#x0*22;)?\s*"  # in style="…" too
+_CSS_CONTEXTS = _contexts(
+    (r"\burl\(\s*" + _CSS_QUOTE, re.IGNORECASE, _SHORT_WINDOW),
+    (r"@import\s+(?:url\(\s*)?" + _CSS_QUOTE, re.IGNORECASE, _SHORT_WINDOW),
+)
+_CSS_SPANS = (
+    re.compile(r"<style\b[^>]*>.*?(?:</style\s*>|\Z)", re.IGNORECASE | re.DOTALL),
+    re.compile(r"[sS][tT][yY][lL][eE]\s*=\s*(?:\"[^\"]*\"|'[^']*')"),  # literal-ish: fast
+)
+
+
+class _CssSpans:
+    """Where the page has CSS (style sheets, style attributes); found only if asked."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.spans: list[tuple[int, int]] | None = None
+
+    def __contains__(self, pos: int) -> bool:
+        if self.spans is None:
+            self.spans = [m.span() for p in _CSS_SPANS for m in p.finditer(self.text)]
+        return any(a <= pos < b for a, b in self.spans)
+
+
+def external_references(html_text: str) -> list[str]:
+    """Every URL on another host that the page would load, in order of appearance.
+
+    Looks for resource attributes (script/link/img/iframe/source/… src, href, data,
+    srcset), ES module imports (static and dynamic), meta refresh, and CSS ``url()`` and
+    ``@import`` in style sheets and style attributes; absolute (``https://…``) and
+    protocol-relative (``//host/…``) URLs. ``data:``, ``blob:``, ``file:``, ``#fragment``
+    and relative paths are local and not reported; a plain ``<a href>`` is navigation, not
+    a dependency, and is not reported either.
+    """
+    css = _CssSpans(html_text)
+    seen: dict[str, None] = {}
+    for m in _CANDIDATE.finditer(html_text):
+        start = m.start()
+        scheme = _NETWORK_SCHEME.search(html_text, max(0, start - 6), start)
+        if scheme:
+            start = scheme.start()
+        elif _OTHER_SCHEME.search(html_text, max(0, start - 32), start):
+            continue
+        loads = any(c.search(html_text, max(0, start - w), start) for c, w in _MARKUP_CONTEXTS) or (
+            any(c.search(html_text, max(0, start - w), start) for c, w in _CSS_CONTEXTS) and start in css
+        )
+        if loads:
+            url = html_text[start:m.end()]
+            seen.setdefault(_ENTITY_QUOTE.split(url, 1)[0], None)
+    return list(seen)
+
+
+# ---------------------------------------------------------------------------------------
+# Notebook → HTML
+# ---------------------------------------------------------------------------------------
+
+
+_IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt\s*=)")
+_OUTPUT_DIV = re.compile(r'<div class="(?=[^"]*\bjp-OutputArea-output\b)')
+
+
+def _accessible(page: str) -> str:
+    """What nbconvert's HTMLExporter adds with BeautifulSoup, done with two regexes."""
+    page = _IMG_WITHOUT_ALT.sub('<img alt="图像（无说明文字）"', page)
+    return _OUTPUT_DIV.sub('<div tabindex="0" class="', page)
+
+
+def _exporter_class():
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportHTMLExporter(HTMLExporter):
+        """HTMLExporter without its final BeautifulSoup pass over the whole page.
+
+        nbconvert 7.17 re-parses the finished page only to add alt text to images and
+        tabindex to cells; on a 5 MB briefing with a few thousand table cells that took
+        1.5 s of the ~2.5 s a village may cost. ``_accessible`` does the same with regexes.
+        The rest mirrors ``HTMLExporter.from_notebook_node``.
+        """
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            return _accessible(page), resources
+
+    return ReportHTMLExporter
+
+
+@cache
+def report_exporter():
+    """One configured exporter per process (building it loads and compiles the templates)."""
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = {"remove_cell"}
+    config.TagRemovePreprocessor.remove_all_outputs_tags = {"remove_output"}
+    config.TagRemovePreprocessor.remove_input_tags = {"remove_input"}
+    exporter = _exporter_class()(
+        config=config,
+        template_name="lab",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_anchor_links=True,
+        embed_images=True,  # markdown images as data: URIs
+        language_code="zh",
+        theme="light",
+    )
+    exporter.raw_template = _TEMPLATE
+    return exporter
+
+
+def strip_cdn_mathjax(text: str) -> str:
+    return _CDN_MATHJAX_TAG.sub("", text)
+
+
+_PLOTLYJS_BANNER = "* plotly.js v"  # first lines of the plotly.js bundle
+_PLOTLY_FIGURE = "Plotly.newPlot("
+
+
+@cache
+def plotlyjs() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+def prepare_for_html(nb, title: str):
+    """A copy of ``nb`` made ready for leaders, and whether the page must add plotly.js.
+
+    Sets the title, drops stderr streams and plotly's CDN MathJax tags. Only what changes
+    is copied (nbconvert deep-copies the notebook again anyway).
+    """
+    from nbformat import NotebookNode
+
+    has_bundle = has_figure = False
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            cells.append(cell)
+            continue
+        outputs = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                continue
+            html_out = out.get("data", {}).get("text/html")
+            if html_out is not None:
+                text = "".join(html_out) if isinstance(html_out, list) else html_out
+                has_bundle = has_bundle or _PLOTLYJS_BANNER in text
+                has_figure = has_figure or _PLOTLY_FIGURE in text
+                data = NotebookNode(out["data"], **{"text/html": strip_cdn_mathjax(text)})
+                out = NotebookNode(out, data=data)
+            outputs.append(out)
+        cells.append(NotebookNode(cell, outputs=outputs))
+    prepared = NotebookNode(nb, cells=cells, metadata=NotebookNode(nb.metadata, title=title))
+    return prepared, has_figure and not has_bundle
+
+
+_PLOTLYJS_SLOT = "<!--zengshou:plotly.js-->"
+
+
+def render_html(nb, title: str) -> str:
+    """The briefing's HTML text for an executed notebook node."""
+    nb, add_plotlyjs = prepare_for_html(nb, title)
+    page, _ = report_exporter().from_notebook_node(nb)
+    # plotly.js goes in last, so the template and the regexes above never touch its 4.8 MB.
+    script = (
+        '<script type="text/javascript">window.PlotlyConfig = {MathJaxConfig: \'local\'};</script>\n'
+        f'<script type="text/javascript">{plotlyjs()}</script>'
+    ) if add_plotlyjs else ""
+    return page.replace(_PLOTLYJS_SLOT, script, 1)
+
+
+def notebook_to_html(executed_ipynb, out_html: str | Path, title: str) -> HtmlReport:
+    """Convert an executed notebook (path or node) to ``out_html``, written atomically.
+
+    Raises ``OfflineError`` if the page refers to another host, ``ReportTooLarge`` if it
+    exceeds ``MAX_HTML_BYTES``; in both cases nothing is written.
+    """
+    nb = executed_ipynb
+    if isinstance(executed_ipynb, (str, Path)):
+        nb = nbformat.read(executed_ipynb, as_version=4)
+    text = render_html(nb, title)
+    external = external_references(text)
+    if external:
+        shown = "、".join(external[:5])
+        raise OfflineError(f"{title}：报告引用了外部网址，离线无法打开：{shown}", external)
+    data = text.encode("utf-8")
+    if len(data) > MAX_HTML_BYTES:
+        raise ReportTooLarge(
+            f"{title}：报告 {len(data) / 1e6:.1f} MB，超过 {MAX_HTML_BYTES / 1024 / 1024:.0f} MB 上限"
+            "（图表数据过多？请汇总后再画）"
+        )
+    out_html = Path(out_html)
+    write_bytes(out_html, data)
+    return HtmlReport(out_html, len(data), tuple(external))
+
+
+class OfflineError(RuntimeError):
+    """The HTML would need the network (a reference to another host)."""
+
+    def __init__(self, message: str, urls: list[str]):
+        super().__init__(message)
+        self.urls = urls
+
+
+class ReportTooLarge(RuntimeError):
+    """The HTML exceeds the size limit."""
+
+
+__all__ = [
+    "FONT_STACK",
+    "MAX_HTML_BYTES",
+    "HtmlReport",
+    "OfflineError",
+    "ReportTooLarge",
+    "escape",
+    "external_references",
+    "notebook_to_html",
+    "render_html",
+    "report_exporter",
+]

@@ -1,0 +1,155 @@
+"""``outputs/index.html``: the page a leader opens first — every briefing and ledger, one click away.
+
+Plain HTML with inline CSS, no script and no other host: it opens from a USB stick. Every
+value is escaped (village names come from the input workbook), links are percent-encoded
+relative file names, so a name with quotes or angle brackets stays text.
+
+``villages`` entries: ``{"village": name, "html": file name or None, "ledger": file name or
+None, "summary": {label: value, …}}`` — the summary labels become the table's columns, in
+the order they first appear. ``district``: ``{"html", "ledger", "summary"}`` or None.
+``failed``: ``{"village", "error"}`` (the error's first line is shown, the rest folded).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+from urllib.parse import quote
+
+from lib.report.atomic import write_text
+
+INDEX_NAME = "index.html"
+TITLE = "增收监测村级简报"
+
+
+def _e(value) -> str:
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def _href(file_name: str) -> str:
+    # Relative link to a file in the same folder; quote() keeps "/" so a sub-folder works.
+    return _e(quote(str(file_name)))
+
+
+def _format(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+    return str(value)
+
+
+def _link(file_name: str | None, text: str) -> str:
+    if not file_name:
+        return '<span class="none">—</span>'
+    return f'<a href="{_href(file_name)}">{_e(text)}</a>'
+
+
+def _columns(rows: list[dict]) -> list[str]:
+    seen: dict[str, None] = {}
+    for row in rows:
+        for key in (row.get("summary") or {}):
+            seen.setdefault(key, None)
+    return list(seen)
+
+
+def _summary_cells(summary: dict | None, columns: list[str]) -> str:
+    summary = summary or {}
+    return "".join(f'<td class="num">{_e(_format(summary.get(c)))}</td>' for c in columns)
+
+
+def render_index(villages: list[dict], district: dict | None, failed: list[dict],
+                 meta: dict | None = None, title: str = TITLE) -> str:
+    """The index page's HTML text (see the module docstring for the arguments)."""
+    columns = _columns(villages + ([district] if district else []))
+    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="zh">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(title)}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{_e(title)}</h1>",
+    ]
+    meta = dict(meta or {})
+    meta.setdefault("生成时间", dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
+    parts.append('<dl class="meta">' + "".join(
+        f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in meta.items()) + "</dl>")
+
+    if district:
+        parts += [
+            "<h2>全区概览</h2>",
+            '<table class="summary"><thead><tr><th>简报</th><th>台账</th>' + head + "</tr></thead><tbody>",
+            "<tr><td>" + _link(district.get("html"), "全区概览") + "</td><td>"
+            + _link(district.get("ledger"), "全区台账") + "</td>"
+            + _summary_cells(district.get("summary"), columns) + "</tr>",
+            "</tbody></table>",
+        ]
+
+    parts.append(f"<h2>各村简报（{len(villages)} 个村）</h2>")
+    if villages:
+        parts.append('<table class="summary"><thead><tr><th>村</th><th>简报</th><th>台账</th>'
+                     + head + "</tr></thead><tbody>")
+        for v in villages:
+            name = v.get("village")
+            parts.append(
+                f"<tr><th scope=\"row\">{_e(name)}</th><td>" + _link(v.get("html"), "打开简报")
+                + "</td><td>" + _link(v.get("ledger"), "下载台账") + "</td>"
+                + _summary_cells(v.get("summary"), columns) + "</tr>"
+            )
+        parts.append("</tbody></table>")
+    else:
+        parts.append('<p class="none">没有生成成功的村级简报。</p>')
+
+    if failed:
+        parts.append(f'<h2 class="failed">未能生成的简报（{len(failed)} 个村）</h2><ul class="failed">')
+        for f in failed:
+            error = str(f.get("error") or "未知错误")
+            first, _, rest = error.partition("\n")
+            item = f"<li><strong>{_e(f.get('village'))}</strong>：{_e(first)}"
+            if rest.strip():
+                item += f"<details><summary>详细信息</summary><pre>{_e(rest)}</pre></details>"
+            parts.append(item + "</li>")
+        parts.append("</ul>")
+
+    parts += ["</body>", "</html>", ""]
+    return "\n".join(parts)
+
+
+def write_index(out_dir: str | Path, villages: list[dict], district: dict | None,
+                failed: list[dict], meta: dict | None = None, title: str = TITLE) -> Path:
+    """Write ``<out_dir>/index.html`` atomically; returns its path."""
+    path = Path(out_dir) / INDEX_NAME
+    write_text(path, render_index(villages, district, failed, meta, title))
+    return path
+
+
+_CSS = """
+body { font-family: "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "微软雅黑",
+  "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "SimHei", Arial, sans-serif;
+  max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.6; }
+h1 { font-size: 1.6em; border-bottom: 2px solid #b22222; padding-bottom: .3em; }
+h2 { font-size: 1.25em; margin-top: 1.6em; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .2em 1em; color: #555; }
+dl.meta dt { font-weight: bold; }
+dl.meta dd { margin: 0; }
+table.summary { border-collapse: collapse; width: 100%; font-size: 14px; }
+table.summary th, table.summary td { border: 1px solid #ddd; padding: .35em .6em; text-align: left; }
+table.summary thead th { background: #f4f4f4; position: sticky; top: 0; }
+table.summary td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.summary tbody tr:nth-child(even) { background: #fafafa; }
+.none { color: #999; }
+.failed { color: #b22222; }
+ul.failed li { margin: .4em 0; }
+pre { white-space: pre-wrap; background: #f8f8f8; padding: .5em; font-size: 12px; }
+@media print { a { color: inherit; text-decoration: none; } }
+"""
