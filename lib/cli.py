@@ -1,4 +1,4 @@
-"""`zengshou` command line: template, demo, analyze, report (the stable contract of DESIGN.md).
+"""`zengshou` command line: template, demo, analyze, report (the stable contract of DESIGN.md), what-if.
 
 Exit status: 0 success; 2 unusable input or policy (a Chinese message naming sheet, row and
 column goes to stderr); 1 when some village reports failed (the others still finish).
@@ -13,6 +13,7 @@ from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 DEMO_INPUT = Path("data/raw/demo.xlsx")
+DEMO_PROCESSED = Path("data/processed")
 
 
 def _years(values: list[int] | None) -> tuple[int, int] | None:
@@ -66,6 +67,21 @@ def cmd_report(args) -> int:
     return EXIT_FAILED if result.failed else EXIT_OK
 
 
+def cmd_what_if(args) -> int:
+    from lib.report.scenario import run_what_if
+
+    levers = {
+        "posts": args.posts, "post_monthly_pay": args.pay, "post_months": args.months,
+        "placement": args.placement, "industry_per_household": args.industry,
+        "dibao_standard": args.dibao_standard, "monitoring_threshold": args.threshold,
+        "flat_band": args.flat_band,
+    }
+    page = run_what_if(args.input, args.output, levers, policy_path=args.policy, years=_years(args.years),
+                       stem=args.name)
+    print(f"已生成假设分析：{page.html}（用时 {page.seconds:.0f} 秒）")
+    return EXIT_OK
+
+
 def cmd_demo(args) -> int:
     from lib.demo import write_demo
 
@@ -73,6 +89,14 @@ def cmd_demo(args) -> int:
     path = write_demo(args.input, seed=args.seed)
     print(f"已生成演示数据：{path}")
     args.village, args.scheduler, args.policy, args.years = None, None, None, None
+    # the per-household results, as `zengshou analyze` writes them, for Excel users
+    cmd_analyze(argparse.Namespace(input=args.input, output=args.processed, policy=None, years=None))
+    # the plan's own scenario (4 public-welfare posts), linked from the index
+    cmd_what_if(argparse.Namespace(
+        input=args.input, output=args.output, policy=None, years=None, name="假设分析_方案4个公益岗",
+        posts=4, pay=None, months=None, placement=None, industry=None, dibao_standard=None,
+        threshold=None, flat_band=None,
+    ))
     status = cmd_report(args)
     print(f"演示完成，用时 {time.perf_counter() - start:.0f} 秒；打开 {Path(args.output) / 'index.html'} 查看报告")
     return status
@@ -91,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("-o", "--output", type=Path, default=Path("outputs"))
     d.add_argument("--seed", type=int, default=2022)
     d.add_argument("--workers", type=int, default=None)
+    d.add_argument("--processed", type=Path, default=DEMO_PROCESSED, help="逐户研判结果写到哪里（默认 data/processed）")
     d.set_defaults(func=cmd_demo)
 
     a = sub.add_parser("analyze", help="校验输入并计算每户研判结果")
@@ -109,6 +134,22 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--policy", type=Path, default=None)
     r.add_argument("--years", type=int, nargs=2, metavar=("上年", "本年"))
     r.set_defaults(func=cmd_report)
+
+    w = sub.add_parser("what-if", help="按给定杠杆做一次假设分析，输出离线 HTML（可发给领导）")
+    w.add_argument("input", type=Path)
+    w.add_argument("-o", "--output", type=Path, required=True)
+    w.add_argument("--name", default="假设分析", help="输出文件名（不含 .html，默认“假设分析”）")
+    w.add_argument("--posts", type=int, default=None, help="新增公益岗位数")
+    w.add_argument("--pay", type=float, default=None, help="每岗月补贴（元）")
+    w.add_argument("--months", type=int, default=None, help="每年在岗月数")
+    w.add_argument("--placement", choices=("最优", "名单顺序"), default=None, help="安置方式")
+    w.add_argument("--industry", type=float, default=None, help="无劳动力户每户增加的产业收益分配（元/年）")
+    w.add_argument("--dibao-standard", type=float, default=None, help="本年低保标准（元/人/年）")
+    w.add_argument("--threshold", type=float, default=None, help="本年监测线（元/人/年）")
+    w.add_argument("--flat-band", type=float, default=None, help="持平区间（如 0.02）")
+    w.add_argument("--policy", type=Path, default=None)
+    w.add_argument("--years", type=int, nargs=2, metavar=("上年", "本年"))
+    w.set_defaults(func=cmd_what_if)
     return p
 
 

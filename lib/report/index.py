@@ -64,7 +64,7 @@ def _summary_cells(summary: dict | None, columns: list[str]) -> str:
 
 
 def render_index(villages: list[dict], district: dict | None, failed: list[dict],
-                 meta: dict | None = None, title: str = TITLE) -> str:
+                 meta: dict | None = None, title: str = TITLE, scenarios: list[str] = ()) -> str:
     """The index page's HTML text (see the module docstring for the arguments)."""
     columns = _columns(villages + ([district] if district else []))
     head = "".join(f"<th>{_e(c)}</th>" for c in columns)
@@ -110,6 +110,11 @@ def render_index(villages: list[dict], district: dict | None, failed: list[dict]
     else:
         parts.append('<p class="none">没有生成成功的村级简报。</p>')
 
+    if scenarios:
+        parts.append("<h2>假设分析</h2><ul>")
+        parts += [f"<li>{_link(name, name.removesuffix('.html'))}</li>" for name in scenarios]
+        parts.append("</ul>")
+
     if failed:
         parts.append(f'<h2 class="failed">未能生成的简报（{len(failed)} 个村）</h2><ul class="failed">')
         for f in failed:
@@ -127,9 +132,11 @@ def render_index(villages: list[dict], district: dict | None, failed: list[dict]
 
 def write_index(out_dir: str | Path, villages: list[dict], district: dict | None,
                 failed: list[dict], meta: dict | None = None, title: str = TITLE) -> Path:
-    """Write ``<out_dir>/index.html`` atomically; returns its path."""
+    """Write ``<out_dir>/index.html`` atomically, linking the what-if pages found there too."""
+    from lib.report.scenario import scenario_pages
+
     path = Path(out_dir) / INDEX_NAME
-    write_text(path, render_index(villages, district, failed, meta, title))
+    write_text(path, render_index(villages, district, failed, meta, title, scenario_pages(out_dir)))
     return path
 
 

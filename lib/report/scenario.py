@@ -1,0 +1,59 @@
+"""``zengshou what-if``: one what-if scenario as a static, offline HTML page for leaders.
+
+    run_what_if(input, out_dir, {"posts": 4, "post_monthly_pay": 500})
+      papermill  notebooks/what_if.ipynb with interactive=False → out_dir/notebooks/<stem>.ipynb
+      nbconvert  → out_dir/<stem>.html (same offline check and size limit as the briefings)
+
+The page holds the lever table, the before/after comparison by village, the placement list
+and the plan's 4 posts placed optimally vs in list order — no widgets (they need a kernel).
+The index of ``zengshou report`` links every ``假设分析*.html`` it finds in its folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from lib.report.html import notebook_to_html
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "what_if.ipynb"
+STEM = "假设分析"
+PAGE_GLOB = f"{STEM}*.html"
+TITLE = "增收监测假设分析"
+# The notebook's levers, as ``zengshou what-if`` passes them (None = as in the policy).
+LEVERS = ("posts", "post_monthly_pay", "post_months", "placement", "industry_per_household",
+          "dibao_standard", "monitoring_threshold", "flat_band")
+
+
+@dataclass(frozen=True)
+class ScenarioPage:
+    html: Path
+    notebook: Path
+    seconds: float
+
+
+def run_what_if(input_path, out_dir, levers: dict | None = None, *, policy_path=None, years=None,
+                stem: str = STEM, kernel_name: str = "python3") -> ScenarioPage:
+    """Run the what-if notebook for ``levers`` on ``input_path`` and write ``<out_dir>/<stem>.html``."""
+    from lib.report.execute import run_notebook
+
+    unknown = set(levers or {}) - set(LEVERS)
+    if unknown:
+        raise ValueError(f"未知的假设分析参数：{'、'.join(sorted(unknown))}")
+    out_dir = Path(out_dir).resolve()
+    parameters = {
+        "input_path": str(Path(input_path).resolve()),
+        "policy_path": str(Path(policy_path).resolve()) if policy_path else "",
+        "years": list(years) if years else None,
+        "interactive": False,
+        **{k: v for k, v in (levers or {}).items() if v is not None},
+    }
+    run = run_notebook(NOTEBOOK, out_dir / "notebooks" / f"{stem}.ipynb", parameters,
+                       kernel_name=kernel_name, prefetch=False)
+    page = notebook_to_html(run.nb, out_dir / f"{stem}.html", TITLE)
+    return ScenarioPage(page.path, run.out_ipynb, run.seconds)
+
+
+def scenario_pages(out_dir) -> list[str]:
+    """File names of the what-if pages in ``out_dir`` (for the index), sorted."""
+    return sorted(p.name for p in Path(out_dir).glob(PAGE_GLOB))
