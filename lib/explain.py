@@ -38,6 +38,11 @@ assert set(RISK_PHRASES) == set(RISK_CODES), "every risk point needs a phrase"
 REDUNDANT_CAUSE = "减少"
 
 
+def whole_yuan(amount: pl.Expr) -> pl.Expr:
+    """The amount rounded half away from zero to whole yuan (Int64): all `yuan_text` shows."""
+    return amount.round(0, mode="half_away_from_zero").cast(pl.Int64)
+
+
 def yuan_text(amount: pl.Expr) -> pl.Expr:
     """12000.4 → '12,000'; -1234.5 → '-1,235' (rounded half away from zero).
 
@@ -45,7 +50,7 @@ def yuan_text(amount: pl.Expr) -> pl.Expr:
     present only when the number reaches it: at 1M rows three times cheaper than a regular
     expression. Exact below 10^12 yuan; beyond, the top group is shown without separators.
     """
-    rounded = amount.round(0, mode="half_away_from_zero").cast(pl.Int64)
+    rounded = whole_yuan(amount)
     n = rounded.abs()
     digits = n.cast(pl.String)
     top = 3  # groups above the units: thousands, millions, billions
@@ -60,44 +65,92 @@ def yuan_text(amount: pl.Expr) -> pl.Expr:
     return pl.when(rounded.is_not_null()).then(signed)
 
 
-def risk_fragment() -> pl.Expr:
-    """One risk row as a clause: '务工收入减少9,000元（务工时间缩短）', or for a point only the
-    survey names, '帮扶不到位减收（调查：帮扶措施未落实）'."""
+def _yuan_texts(frame: pl.LazyFrame, amounts: dict[str, str]) -> pl.LazyFrame:
+    """``frame`` with yuan_text of each amount column (name → text column's name).
+
+    Amounts repeat (26k distinct per-capita figures among 1M households): each distinct
+    whole-yuan figure is written once and looked up, a third of the cost of writing every
+    row's."""
+    whole = frame.with_columns(whole_yuan(pl.col(a)).alias(f"_{t}") for a, t in amounts.items())
+    written = (
+        pl.concat([whole.select(pl.col(f"_{t}").alias("_元")) for t in amounts.values()])
+        .unique()
+        .drop_nulls()
+        .with_columns(yuan_text(pl.col("_元")).alias("_文字"))
+    )
+    for text in amounts.values():
+        whole = whole.join(
+            written.rename({"_元": f"_{text}", "_文字": text}), on=f"_{text}", how="left", maintain_order="left"
+        ).drop(f"_{text}")
+    return whole
+
+
+def _fragment_words(has_amount: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(before, after) the amount of a risk clause; they read only 风险点代码, 细分原因 and
+    whether there is an amount, so they can be built once per distinct combination."""
     phrase = pl.col(CODE).replace_strict(RISK_PHRASES, return_dtype=pl.String)
     cause = pl.col(CAUSE)
-    amount = pl.concat_str(yuan_text(pl.col(LOST)), pl.lit("元"))
     # "减少" as the sub-cause only repeats the phrase ("低保金、特困供养金减少…（减少）")
     shown = pl.when(cause.is_not_null() & (cause != REDUNDANT_CAUSE))
-    with_amount = pl.concat_str(
-        phrase, amount, shown.then(pl.concat_str(pl.lit("（"), cause, pl.lit("）"))).otherwise(pl.lit(""))
-    )
+    paren = shown.then(pl.concat_str(pl.lit("（"), cause, pl.lit("）"))).otherwise(pl.lit(""))
     # More members, no item fell: nothing was lost; the amount is what restores last year's
     # per-capita, and the sentence says so.
-    more_members = pl.concat_str(cause, pl.lit("，恢复上年人均水平需增收"), amount)
-    with_amount = (
-        pl.when((pl.col(CODE) == "R9") & cause.str.starts_with(MEMBERS_CAUSE_PREFIX).fill_null(False))
-        .then(more_members)
-        .otherwise(with_amount)
-    )
+    more_members = (pl.col(CODE) == "R9") & cause.str.starts_with(MEMBERS_CAUSE_PREFIX).fill_null(False)
     survey_only = pl.concat_str(
         phrase,
         pl.when(cause.is_not_null())
         .then(pl.concat_str(pl.lit("（调查："), cause, pl.lit("）")))
         .otherwise(pl.lit("（调查填报）")),
     )
-    return pl.when(pl.col(LOST).is_not_null()).then(with_amount).otherwise(survey_only)
+    before = (
+        pl.when(~has_amount)
+        .then(survey_only)
+        .when(more_members)
+        .then(pl.concat_str(cause, pl.lit("，恢复上年人均水平需增收")))
+        .otherwise(phrase)
+    )
+    after = (
+        pl.when(~has_amount)
+        .then(pl.lit(""))
+        .when(more_members)
+        .then(pl.lit("元"))
+        .otherwise(pl.concat_str(pl.lit("元"), paren))
+    )
+    return before, after
+
+
+def risk_fragment() -> pl.Expr:
+    """One risk row as a clause: '务工收入减少9,000元（务工时间缩短）', or for a point only the
+    survey names, '帮扶不到位减收（调查：帮扶措施未落实）'."""
+    before, after = _fragment_words(pl.col(LOST).is_not_null())
+    return pl.concat_str(before, yuan_text(pl.col(LOST)).fill_null(""), after)
 
 
 def risk_sentences(risks: pl.DataFrame) -> pl.LazyFrame:
     """(key, _风险说明): every risk clause of a household, biggest loss first, '；'-joined.
     The key is the roster row (`lib.risk.ROW`) when ``risks`` carries it, else 户编号."""
     key = ROW if ROW in risks.columns else ID
+    rows = risks.lazy().select(key, CODE, CAUSE, LOST, pl.col(LOST).is_not_null().alias("_有金额"))
+    # `risk_fragment`, built from parts: the words once per distinct (point, sub-cause,
+    # amount or not), about 60 of them, and the amounts once per distinct figure.
+    before, after = _fragment_words(pl.col("_有金额"))
+    words_key = [CODE, CAUSE, "_有金额"]
+    words = rows.select(words_key).unique().with_columns(before.alias("_前"), after.alias("_后"))
     return (
-        risks.lazy()
-        # sorted once here rather than within each group: a group keeps the frame's order
-        .sort(pl.col(LOST).fill_null(-1.0), CODE, descending=[True, False])
-        .group_by(key)
-        .agg(risk_fragment().alias("_风险说明"))  # a list, joined after: cheaper than str.join here
+        _yuan_texts(rows, {LOST: "_金额"})
+        .join(words, on=words_key, how="left", maintain_order="left", nulls_equal=True)
+        .select(
+            key,
+            CODE,
+            pl.col(LOST).fill_null(-1.0).alias("_序"),
+            pl.concat_str("_前", pl.col("_金额").fill_null(""), "_后").alias("_风险说明"),
+        )
+        # a household's clauses together, biggest loss first (codes break ties)
+        .sort(key, "_序", CODE, descending=[False, True, False], maintain_order=True)
+        # sorted, so each household is one run of rows: grouping runs needs no hashing
+        .group_by(pl.col(key).rle_id().alias("_段"), maintain_order=True)
+        .agg(pl.col(key).first(), "_风险说明")  # a list, joined after: cheaper than str.join here
+        .drop("_段")
         .with_columns(pl.col("_风险说明").list.join("；"))
     )
 
@@ -118,7 +171,15 @@ def _clause_parts(year_last: int, year_this: int) -> dict[str, tuple[str, str, s
     }
 
 
-def per_capita_clause(policy: Policy, year_last: int, year_this: int) -> pl.Expr:
+def per_capita_clause(
+    policy: Policy,
+    year_last: int,
+    year_this: int,
+    texts: tuple[pl.Expr, pl.Expr] | None = None,
+    lead: pl.Expr | None = None,
+) -> pl.Expr:
+    """The per-capita clause; ``texts`` = yuan_text of 上年/本年人均纯收入 when already written,
+    ``lead`` = text put before the clause (null: none), in the same pass over the rows."""
     missing_last, missing_this = pl.col(PC_LAST).is_null(), pl.col(PC_THIS).is_null()
     form = (
         pl.when(pl.col(JUDGEMENT) != NOT_SURVEYED)
@@ -130,14 +191,15 @@ def per_capita_clause(policy: Policy, year_last: int, year_this: int) -> pl.Expr
         .otherwise(pl.lit(MISSING_THIS))
     )
     parts = _clause_parts(year_last, year_this)
-    before, between, after = (
-        form.replace_strict({k: v[i] for k, v in parts.items()}, return_dtype=pl.String) for i in range(3)
-    )
-    line = yuan_text(pl.lit(policy.threshold(year_this)))
-    below = pl.when(pl.col(LEVEL) == RED).then(pl.concat_str(pl.lit(f"，低于{year_this}年监测线"), line, pl.lit("元")))
-    return pl.concat_str(
-        before, yuan_text(pl.col(PC_LAST)), between, yuan_text(pl.col(PC_THIS)), after, below, ignore_nulls=True
-    )
+    # the form looked up once, as a position; the three pieces are then taken by position
+    position = form.replace_strict({k: i for i, k in enumerate(parts)}, return_dtype=pl.UInt32)
+    before, between, after = (pl.lit(pl.Series([v[i] for v in parts.values()])).gather(position) for i in range(3))
+    # The same text for every household below the line: built once, not once per row.
+    line = pl.select(yuan_text(pl.lit(policy.threshold(year_this)))).item()
+    below = pl.when(pl.col(LEVEL) == RED).then(pl.lit(f"，低于{year_this}年监测线{line}元"))
+    last_text, this_text = texts if texts is not None else (yuan_text(pl.col(PC_LAST)), yuan_text(pl.col(PC_THIS)))
+    lead = pl.lit(None, pl.String) if lead is None else lead
+    return pl.concat_str(lead, before, last_text, between, this_text, after, below, ignore_nulls=True)
 
 
 def explain(
@@ -151,12 +213,16 @@ def explain(
     frame = households.lazy().select(ID, PC_LAST, PC_THIS, JUDGEMENT, LEVEL)
     if key == ROW:
         frame = frame.with_row_index(ROW)
+    texts = (pl.col("_上年文字"), pl.col("_本年文字"))
     return (
-        frame.join(risk_sentences(risks), on=key, how="left", maintain_order="left")
+        _yuan_texts(frame, {PC_LAST: "_上年文字", PC_THIS: "_本年文字"})
+        .join(risk_sentences(risks), on=key, how="left", maintain_order="left")
         .select(
             ID,
-            pl.concat_str(
-                pl.col("_风险说明"), per_capita_clause(policy, year_last, year_this), separator="；", ignore_nulls=True
+            # the risk clauses, then "；" and the per-capita clause (alone when no risk),
+            # written in one pass
+            per_capita_clause(
+                policy, year_last, year_this, texts, lead=pl.concat_str(pl.col("_风险说明"), pl.lit("；"))
             ).alias(EXPLANATION),
         )
         .collect(engine=ENGINE)

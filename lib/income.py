@@ -72,7 +72,7 @@ class YearsError(ValueError):
 
 def choose_years(income: pl.DataFrame, years: tuple[int, int] | None = None) -> tuple[int, int]:
     """(上年, 本年): the pair given, or the latest year in 收入 and the latest earlier one."""
-    present = sorted(set(income.get_column(YEAR).drop_nulls().to_list()))
+    present = sorted(set(income.get_column(YEAR).drop_nulls().unique().to_list()))
     if years is not None:
         year_last, year_this = (int(y) for y in years)
         if year_last >= year_this:
@@ -98,17 +98,26 @@ def signed(name: str) -> pl.Expr:
     return pl.col(name) * item.sign if item.sign != 1 else pl.col(name)
 
 
+# Sums of amounts in fen carry binary noise (0.1 + 0.3 + 0.1 = 0.4999…): rounded off to a
+# millionth of a yuan, so that 0.50 stays 0.50 and 四舍五入 rounds it up, as on paper.
+SUM_DECIMALS = 6
+
+
+def yuan_sum(terms) -> pl.Expr:
+    return pl.sum_horizontal(terms).round(SUM_DECIMALS)
+
+
 def kind_subtotals(policy: Policy) -> list[pl.Expr]:
     """One expression per income kind over one year's item columns (operating net of cost)."""
     counted = counted_items(policy)
     return [
-        pl.sum_horizontal(signed(i.name) for i in INCOME_ITEMS if i.kind == kind and i.name in counted).alias(kind)
+        yuan_sum(signed(i.name) for i in INCOME_ITEMS if i.kind == kind and i.name in counted).alias(kind)
         for kind in INCOME_KINDS
     ]
 
 
 def net_income(policy: Policy) -> pl.Expr:
-    return pl.sum_horizontal(signed(name) for name in counted_items(policy)).alias(NET)
+    return yuan_sum(signed(name) for name in counted_items(policy)).alias(NET)
 
 
 def _reject(rows: pl.LazyFrame, code: str, reason: str, column: str) -> pl.LazyFrame:
@@ -125,20 +134,41 @@ def _reject(rows: pl.LazyFrame, code: str, reason: str, column: str) -> pl.LazyF
 ROSTER_ROW = "_序"  # internal: the household's row in 户信息 (integer joins are cheaper)
 
 
-def _year_side(rows: pl.LazyFrame, year: int, prefix: str, policy: Policy, survey: bool) -> pl.LazyFrame:
-    """One year's rows keyed by roster row, computed and renamed with the year's prefix.
+def _year_side(income: pl.DataFrame, rows: pl.Series, prefix: str, policy: Policy, survey: bool) -> pl.DataFrame:
+    """One year's columns for every household of 户信息, computed and renamed with the year's
+    prefix. ``rows`` gives, per roster row, the 收入 row used for that year (null: none).
     ``survey``: keep the survey's 减收原因 and the row number (read for this year only)."""
-    computed = rows.filter(pl.col(YEAR) == year).select(
-        pl.col(ROSTER_ROW),
-        pl.col(MEMBERS).alias("_收入人口"),
-        *(pl.col(name).cast(pl.Float64) for name in ITEM_NAMES),
-        pl.col(MONTHS).cast(pl.Float64),
-        *((pl.col(SURVEY_CAUSE).cast(pl.String), pl.col(SOURCE_ROW).cast(pl.Int64)) if survey else ()),
-        *kind_subtotals(policy),
-        net_income(policy),
-        pl.lit(True).alias(HAS_ROW),
+    taken = [MEMBERS, *ITEM_NAMES, MONTHS, *((SURVEY_CAUSE, SOURCE_ROW) if survey else ())]
+    # The rows are taken straight into roster order (one copy of each column, no join);
+    # a household without a row that year gets nulls, its subtotals too. Column by column,
+    # each made contiguous first: a gather from a frame read in chunks (parquet row groups)
+    # looks up the chunk of every row, which costs more than the copy.
+    has_row = pl.col(HAS_ROW)
+    computed = (
+        pl.DataFrame([income.get_column(name).rechunk().gather(rows) for name in taken])
+        .with_columns(rows.is_not_null().alias(HAS_ROW))
+        .lazy()
+        .select(
+            pl.col(MEMBERS).alias("_收入人口"),
+            *(pl.col(name).cast(pl.Float64) for name in ITEM_NAMES),
+            pl.col(MONTHS).cast(pl.Float64),
+            *((pl.col(SURVEY_CAUSE).cast(pl.String), pl.col(SOURCE_ROW).cast(pl.Int64)) if survey else ()),
+            *(pl.when(has_row).then(kind).alias(name) for kind, name in zip(kind_subtotals(policy), INCOME_KINDS)),
+            pl.when(has_row).then(net_income(policy)).alias(NET),
+            has_row,
+        )
     )
-    return computed.rename(lambda c: c if c == ROSTER_ROW else f"{prefix}{c}")
+    return computed.rename(lambda c: f"{prefix}{c}").collect(engine=ENGINE)
+
+
+def _rows_by_household(located: pl.DataFrame, year: int, households: int) -> pl.Series:
+    """Per roster row, the 收入 row of ``year`` it uses (null: none). ``located`` holds the
+    used rows (roster row, year, 收入 row); each household has at most one per year, so
+    scattering the rows into place is well defined, and much cheaper than a join."""
+    of_year = located.filter(pl.col(YEAR) == year)
+    return pl.repeat(None, households, dtype=pl.UInt32, eager=True).scatter(
+        of_year.get_column(ROSTER_ROW), of_year.get_column("_收入行")
+    )
 
 
 def compare_income(
@@ -149,6 +179,9 @@ def compare_income(
     year_this: int,
 ) -> IncomeComparison:
     """Both years side by side for every household of 户信息, the item table and the rejects."""
+    # One chunk per column, like the columns set beside it: every later operation on the
+    # wide frame would otherwise align the chunks again (a no-op when already contiguous).
+    households = households.rechunk()
     hh = households.lazy().with_row_index(ROSTER_ROW)
     for optional, dtype in ((MEMBERS, pl.Int64), (MONTHS, pl.Float64), (SURVEY_CAUSE, pl.String)):
         if optional not in income.columns:
@@ -156,8 +189,8 @@ def compare_income(
     if SOURCE_ROW not in income.columns:
         income = income.with_columns(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(SOURCE_ROW))
     # One string join, on the key column only, finds each row's household; the flags are
-    # computed once and set beside the income columns without copying them; every later join
-    # is on the integer roster row.
+    # computed once and set beside the income columns without copying them; after that the
+    # rows are placed by the integer roster row.
     keys = (
         income.lazy()
         .select(ID, YEAR)
@@ -166,14 +199,24 @@ def compare_income(
             pl.col(ROSTER_ROW),
             pl.col(ROSTER_ROW).is_not_null().alias("_已登记"),
             pl.col(YEAR).is_in([year_last, year_this]).alias("_比较年度"),
-            # The reader already rejects a second row of the same household and year; guard
-            # anyway, because a duplicate would duplicate the household in every output.
+            # household and year as one integer (null outside the compared years)
             pl.when(pl.col(YEAR).is_in([year_last, year_this]))
             .then(pl.col(ROSTER_ROW).cast(pl.Int64) * 2 + (pl.col(YEAR) == year_this).cast(pl.Int64))
-            .is_first_distinct()
-            .alias("_首行"),
+            .alias("_户年"),
         )
         .collect(engine=ENGINE)
+    )
+    # The reader already rejects a second row of the same household and year; guard anyway,
+    # because a duplicate would duplicate the household in every output. Rows listed in
+    # household order (as sheets are) cannot repeat a household-year: that check is linear,
+    # the general one hashes 2M keys. (A null key is a row the flags reject anyway.)
+    household_years = keys.get_column("_户年").drop_nulls()
+    in_order = household_years.len() < 2 or bool((household_years.diff().drop_nulls() > 0).all())
+    keys = keys.select(
+        ROSTER_ROW,
+        "_已登记",
+        "_比较年度",
+        (pl.lit(True) if in_order else pl.col("_户年").is_first_distinct()).alias("_首行"),
     )
     inc = income.hstack(keys).lazy()
     known, in_pair, first = pl.col("_已登记"), pl.col("_比较年度"), pl.col("_首行")
@@ -189,13 +232,24 @@ def compare_income(
             _reject(inc.filter(known & in_pair & ~first), DUPLICATE_YEAR, "同一户同一年度有多行收入，只使用第一行", YEAR),
         ]
     )
-    used = inc.filter(known & in_pair & first)
+    located = (
+        inc.with_row_index("_收入行")
+        .filter(known & in_pair & first)
+        .select(ROSTER_ROW, YEAR, "_收入行")
+        .collect(engine=ENGINE)
+    )
+    n = households.height
 
     roster_members = pl.col(MEMBERS)
     wide = (
-        hh.join(_year_side(used, year_last, LAST, policy, survey=False), on=ROSTER_ROW, how="left", maintain_order="left")
-        .join(_year_side(used, year_this, THIS, policy, survey=True), on=ROSTER_ROW, how="left", maintain_order="left")
-        .with_columns(pl.col(p + HAS_ROW).fill_null(False) for p in (LAST, THIS))
+        pl.concat(
+            [
+                households.lazy(),
+                _year_side(income, _rows_by_household(located, year_last, n), LAST, policy, survey=False).lazy(),
+                _year_side(income, _rows_by_household(located, year_this, n), THIS, policy, survey=True).lazy(),
+            ],
+            how="horizontal",
+        )
         .with_columns(
             # That year's own members; 户信息 when 收入 leaves it blank (or gives a bad count).
             pl.when(pl.col(p + HAS_ROW))
@@ -205,7 +259,7 @@ def compare_income(
             for p in (LAST, THIS)
         )
         .with_columns((pl.col(p + NET) / pl.col(p + MEMBERS)).alias(p + PER_CAPITA) for p in (LAST, THIS))
-        .drop(f"{LAST}_收入人口", f"{THIS}_收入人口", ROSTER_ROW)
+        .drop(f"{LAST}_收入人口", f"{THIS}_收入人口")
     )
     wide_df = wide.collect(engine=ENGINE)
     return IncomeComparison(year_last, year_this, wide_df, item_table(wide_df), rejects.collect(engine=ENGINE))

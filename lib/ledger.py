@@ -23,6 +23,7 @@ from lib.catalogue import (
     RED,
     WARNING_LEVELS,
 )
+from lib.income import ENGINE
 from lib.measures import IMPLEMENTED, PLANNED
 
 ID = "户编号"
@@ -106,22 +107,27 @@ def _recommended_count(code: str) -> str:
 def _village_households(households: pl.DataFrame) -> pl.DataFrame:
     """One pass over the households per village (and the district): the summary's counts,
     the shortfall total and how many households each measure is recommended to."""
+    # Each count's flag is computed once, into a narrow frame that the village and the
+    # district passes both sum (rather than each pass evaluating every expression again).
+    flags = (
+        households.lazy()
+        .select(
+            *VILLAGE_KEYS,
+            *(expr.fill_null(False).alias(name) for name, expr in _SUMMARY_COUNTS.items()),
+            pl.col("收入缺口"),
+            *(pl.col("推荐措施").list.contains(code).alias(_recommended_count(code)) for code in MEASURE_CODES),
+        )
+        .collect(engine=ENGINE)
+    )
     aggs = [
-        *(
-            expr.fill_null(False).sum().cast(pl.Int64).alias(name)
-            for name, expr in _SUMMARY_COUNTS.items()
-        ),
+        *(pl.col(name).sum().cast(pl.Int64).alias(name) for name in _SUMMARY_COUNTS),
         pl.col("收入缺口").sum().alias("收入缺口合计"),
         *(
-            pl.col("推荐措施")
-            .list.contains(code)
-            .sum()
-            .cast(pl.Int64)
-            .alias(_recommended_count(code))
+            pl.col(_recommended_count(code)).sum().cast(pl.Int64).alias(_recommended_count(code))
             for code in MEASURE_CODES
         ),
     ]
-    return _with_district(lambda keys: _grouped(households, keys, aggs), [])
+    return _with_district(lambda keys: _grouped(flags, keys, aggs), [])
 
 
 def _village_measures(measures_joined: pl.DataFrame) -> pl.DataFrame:
@@ -215,7 +221,7 @@ def _measure_households(measures_joined: pl.DataFrame) -> pl.DataFrame:
             "状态",
             "来源行号",
         )
-        .collect()
+        .collect(engine=ENGINE)  # a stable sort: the same order on either engine, this one faster
     )
 
 
@@ -280,9 +286,9 @@ def _at_risk_unhelped(households: pl.DataFrame) -> pl.DataFrame:
             .replace_strict(_WARNING_ORDER, default=None, return_dtype=pl.Int64)
             .alias("_序")
         )
-        .sort(
-            [*VILLAGE_KEYS, "_序", "收入缺口"],
-            descending=[False, False, False, True],
+        .sort(  # 户编号 last: equal gaps come out in the same order on every run
+            [*VILLAGE_KEYS, "_序", "收入缺口", ID],
+            descending=[False, False, False, True, False],
             nulls_last=True,
         )
         .select(
@@ -312,8 +318,8 @@ def _shortfall_open(households: pl.DataFrame) -> pl.DataFrame:
         .filter(_not_recovering)
         .with_columns((pl.col("收入缺口") - pl.col("预计增收合计")).alias("尚需增收"))
         .sort(
-            [*VILLAGE_KEYS, "尚需增收"],
-            descending=[False, False, True],
+            [*VILLAGE_KEYS, "尚需增收", ID],
+            descending=[False, False, True, False],
             nulls_last=True,
         )
         .select(

@@ -35,6 +35,7 @@ from lib.catalogue import (
     SOURCE_ROW,
     WAGE,
 )
+from lib.income import ENGINE
 from lib.policy import Policy
 
 ID = "户编号"
@@ -321,15 +322,20 @@ def recommend(households: pl.DataFrame, policy: Policy, year_this: int) -> pl.Da
         )
         .filter(AT_RISK.fill_null(False))
         .with_row_index("_行")
-        .collect()
+        .collect(engine=ENGINE)
     )
-    # Each rule renders its reason on its hits only; hits are keyed by one integer
-    # (household row × measure) so that joining the reasons of several rules for the same
-    # measure groups integers, not strings (this runs on 1M households).
+    # Every rule's condition is evaluated once, all in one parallel pass; each rule then
+    # renders its reason on its hits only (a filter on a ready-made flag). Hits are keyed by
+    # one integer (household row × measure) so that joining the reasons of several rules
+    # for the same measure groups integers, not strings (this runs on 1M households).
     width = len(MEASURE_CODES)
     position = {code: i for i, code in enumerate(MEASURE_CODES)}
+    flags = [f"_规则{order}" for order in range(len(RULES))]
+    frame = frame.hstack(
+        frame.select(rule.when.fill_null(False).alias(flag) for rule, flag in zip(RULES, flags))
+    )
 
-    def hits(rule: Rule, order: int, rows: pl.DataFrame) -> pl.DataFrame:
+    def hits(rule: Rule, order: int, rows: pl.LazyFrame) -> pl.LazyFrame:
         return rows.select(
             (pl.col("_行").cast(pl.Int64) * width + position[rule.measure]).alias(
                 "_键"
@@ -338,19 +344,26 @@ def recommend(households: pl.DataFrame, policy: Policy, year_this: int) -> pl.Da
             _render(rule.reason, frame.schema).alias("推荐理由"),
         )
 
-    fired = pl.concat(
-        [
-            hits(rule, order, frame.filter(rule.when.fill_null(False)))
-            for order, rule in enumerate(RULES)
-        ]
-    )
-    reached = fired.select((pl.col("_键") // width).alias("_行")).unique()
-    unreached = frame.join(reached, on="_行", how="anti")
+    rows_of = frame.lazy()
+    # A household no rule reaches gets the fallback: no flag set (no join needed).
+    unreached = rows_of.filter(~pl.any_horizontal(flags))
     long = (
-        pl.concat([fired, hits(FALLBACK, len(RULES), unreached)])
-        .sort("_键", "_序")
-        .group_by("_键", maintain_order=True)
-        .agg(pl.col("推荐理由"))
+        pl.concat(
+            [
+                *(
+                    hits(rule, order, rows_of.filter(pl.col(flag)))
+                    for order, (rule, flag) in enumerate(zip(RULES, flags))
+                ),
+                hits(FALLBACK, len(RULES), unreached),
+            ]
+        )
+        # household × measure, then rule order, as one integer: one sort key instead of two
+        .sort(pl.col("_键") * (len(RULES) + 1) + pl.col("_序"))
+        # sorted, so each key is one run of rows: grouping runs needs no hashing
+        .group_by(pl.col("_键").rle_id().alias("_段"), maintain_order=True)
+        .agg(pl.col("_键").first(), pl.col("推荐理由"))
+        .drop("_段")
+        .collect(engine=ENGINE)
     )
     rows = (long["_键"] // width).cast(pl.UInt32)
     measure = pl.col("_键") % width
@@ -436,53 +449,80 @@ def attach_measures(
     # Measure codes per household as bit masks (M1 = 1, M2 = 2, M3 = 4 …): OR-ing integers
     # is far cheaper on 1M households than collecting, deduplicating and sorting lists of
     # strings; the masks become sorted code lists through a 32-entry table.
-    by_household_rec = _per_household(
-        recommendations,
-        {
-            "_推荐": (_code_bit("措施代码").bitwise_or(), pl.col("_推荐").bitwise_or()),
-            # Reasons in the order of the rows (`recommend` gives them by measure code).
-            RECOMMEND_REASON: (
-                pl.concat_str(
-                    pl.lit("【"),
-                    pl.col("措施类型"),
-                    pl.lit("】"),
-                    pl.col("推荐理由"),
-                    pl.lit("。"),
-                ).str.join(""),
-                pl.col(RECOMMEND_REASON).str.join(""),
-            ),
-        },
+    # Row values are computed over whole columns first and the runs only gather them: an
+    # expression inside a group-by aggregation is evaluated group by group, several times
+    # slower at 1M households (and str.join there much slower than list.join after).
+    rec_aggs = {
+        "_推荐": (pl.col("_推荐").bitwise_or(), pl.col("_推荐").bitwise_or()),
+        # Reasons in the order of the rows (`recommend` gives them by measure code), as
+        # lists until each household has all of its own.
+        RECOMMEND_REASON: (
+            pl.col(RECOMMEND_REASON),
+            pl.col(RECOMMEND_REASON).list.explode(keep_nulls=False, empty_as_null=False),
+        ),
+    }
+    rec_runs = _runs(
+        recommendations.lazy().select(
+            ID,
+            _code_bit("措施代码").alias("_推荐"),
+            pl.concat_str(
+                pl.lit("【"),
+                pl.col("措施类型"),
+                pl.lit("】"),
+                pl.col("推荐理由"),
+                pl.lit("。"),
+            ).alias(RECOMMEND_REASON),
+        ),
+        rec_aggs,
     )
-    by_household_mea = _per_household(
-        measures,
-        {
-            "_已有": (_code_bit("措施类型").bitwise_or(), pl.col("_已有").bitwise_or()),
-            IMPLEMENTED_COUNT: (
-                (pl.col("状态") == IMPLEMENTED).sum().cast(pl.Int64),
-                pl.col(IMPLEMENTED_COUNT).sum(),
-            ),
-            PLANNED_COUNT: (
-                (pl.col("状态") == PLANNED).sum().cast(pl.Int64),
-                pl.col(PLANNED_COUNT).sum(),
-            ),
-            EXPECTED_GAIN: (
-                pl.col("预计增收").sum().cast(pl.Float64),
-                pl.col(EXPECTED_GAIN).sum(),
-            ),
-        },
+    mea_aggs = {
+        "_已有": (pl.col("_已有").bitwise_or(), pl.col("_已有").bitwise_or()),
+        IMPLEMENTED_COUNT: (
+            pl.col(IMPLEMENTED_COUNT).sum().cast(pl.Int64),
+            pl.col(IMPLEMENTED_COUNT).sum(),
+        ),
+        PLANNED_COUNT: (
+            pl.col(PLANNED_COUNT).sum().cast(pl.Int64),
+            pl.col(PLANNED_COUNT).sum(),
+        ),
+        EXPECTED_GAIN: (
+            pl.col(EXPECTED_GAIN).sum().cast(pl.Float64),
+            pl.col(EXPECTED_GAIN).sum(),
+        ),
+    }
+    mea_runs = _runs(
+        measures.lazy().select(
+            ID,
+            _code_bit("措施类型").alias("_已有"),
+            (pl.col("状态") == IMPLEMENTED).alias(IMPLEMENTED_COUNT),
+            (pl.col("状态") == PLANNED).alias(PLANNED_COUNT),
+            pl.col("预计增收").alias(EXPECTED_GAIN),
+        ),
+        mea_aggs,
     )
     decrease = pl.col("收入研判") == DECREASE
     shortfall = (
         (pl.col("上年人均纯收入") - pl.col("本年人均纯收入")) * pl.col("本年家庭人口数")
     ).clip(lower_bound=0.0)
     base = households.drop([c for c in ATTACHED_COLUMNS if c in households.columns])
-    # Join on the narrow frame of the columns needed, then stack beside the households:
-    # a join on the wide frame would copy every column of 1M households.
+    # Every run's and every measure's household row, found in one join on 户编号 (a join
+    # per frame would hash the 1M household keys each time); they are then placed by row.
+    rec_rows, mea_rows, measure_rows = _household_rows(base.get_column(ID), rec_runs, mea_runs, measures)
+    if _repeats(rec_rows) or _repeats(mea_rows):
+        # Some household's rows were not consecutive in a sheet, so it has several runs:
+        # combine them by 户编号 (rare).
+        rec_runs, mea_runs = _combine_runs(rec_runs, rec_aggs), _combine_runs(mea_runs, mea_aggs)
+        rec_rows, mea_rows = _household_rows(base.get_column(ID), rec_runs, mea_runs)
     attached = (
-        base.lazy()
-        .select(ID, "收入研判", "上年人均纯收入", "本年人均纯收入", "本年家庭人口数")
-        .join(by_household_rec.lazy(), on=ID, how="left", maintain_order="left")
-        .join(by_household_mea.lazy(), on=ID, how="left", maintain_order="left")
+        pl.concat(
+            [
+                base.select("收入研判", "上年人均纯收入", "本年人均纯收入", "本年家庭人口数"),
+                _placed(rec_runs.with_columns(pl.col(RECOMMEND_REASON).list.join("")), rec_rows, base.height),
+                _placed(mea_runs, mea_rows, base.height),
+            ],
+            how="horizontal",
+        )
+        .lazy()
         .with_columns(
             _codes_of_mask("_推荐").alias(RECOMMENDED),
             _codes_of_mask("_已有").alias(EXISTING),
@@ -497,51 +537,88 @@ def attach_measures(
             .alias(WILL_RECOVER)
         )
         .select(ATTACHED_COLUMNS)
-        .collect()
+        .collect(engine=ENGINE)
     )
     hh = base.hstack(attached).select(
         _after(base.columns, "应纳未纳", ATTACHED_COLUMNS)
     )
 
-    # The household facts the ledger lists beside each measure come along in one join.
-    joined = measures.join(
-        hh.select(ID, *MEASURE_HOUSEHOLD_COLUMNS),
-        on=ID,
-        how="inner",
-        maintain_order="left",
-    ).with_columns(
-        pl.col("措施类型")
-        .replace_strict(_NAME_BY_CODE, default=None, return_dtype=pl.String)
-        .alias("措施名称")
+    # The household facts the ledger lists beside each measure (an inner join on 户编号, in
+    # the measures' order), taken by the rows found above.
+    found = measure_rows.is_not_null()
+    facts = hh.select(pl.col(list(MEASURE_HOUSEHOLD_COLUMNS)).gather(measure_rows.filter(found)))
+    joined = (
+        measures.filter(found)
+        .hstack(facts)
+        .with_columns(
+            pl.col("措施类型")
+            .replace_strict(_NAME_BY_CODE, default=None, return_dtype=pl.String)
+            .alias("措施名称")
+        )
     )
     first = [ID, "乡镇", "村", "户主姓名", "措施类型", "措施名称"]
     joined = joined.select(first + [c for c in joined.columns if c not in first])
     return hh, joined
 
 
-def _per_household(
-    frame: pl.DataFrame, aggs: dict[str, tuple[pl.Expr, pl.Expr]]
-) -> pl.DataFrame:
-    """One row per 户编号: each output column is (aggregation over rows, combination of
-    partial results).
+def _household_rows(ids: pl.Series, *frames: pl.DataFrame) -> list[pl.Series]:
+    """For each frame, the row in ``ids`` (户信息's 户编号, unique) of each of its rows'
+    户编号 (null: not a household), all found with one join."""
+    keys = pl.concat([frame.select(pl.col(ID).cast(ids.dtype)) for frame in frames])
+    rows = (
+        keys.lazy()
+        .join(ids.to_frame(ID).lazy().with_row_index("_户"), on=ID, how="left", maintain_order="left")
+        .collect(engine=ENGINE)
+        .get_column("_户")
+    )
+    if rows.len() != keys.height:
+        raise ValueError("户信息的户编号不唯一")  # the reader guarantees it; a join would repeat rows
+    starts = [0]
+    for frame in frames:
+        starts.append(starts[-1] + frame.height)
+    return [rows.slice(start, frame.height) for start, frame in zip(starts, frames)]
 
-    Rows are first aggregated over runs of consecutive rows of the same household, an
-    integer key (`recommend` and most sheets list a household's rows together), which is
-    several times cheaper than grouping 1M string keys; only when some household's rows
-    were not consecutive are its runs combined by 户编号.
+
+def _repeats(rows: pl.Series) -> bool:
+    """Whether some household has more than one row here (integers: cheap to check)."""
+    found = rows.drop_nulls()
+    return found.n_unique() != found.len()
+
+
+def _placed(per_household: pl.DataFrame, rows: pl.Series, households: int) -> pl.DataFrame:
+    """``per_household`` (one row per household, at ``rows``; 户编号 dropped) laid out in
+    the households' order, null where a household has none: a left join by position."""
+    values = per_household.drop(ID)
+    # one all-null row at the end, taken by every household without a row of its own;
+    # contiguous, because a gather across chunks is slow
+    table = pl.concat([values, values.clear(1)], rechunk=True)
+    found = rows.is_not_null()
+    index = pl.repeat(values.height, households, dtype=pl.UInt32, eager=True).scatter(
+        rows.filter(found), pl.int_range(values.height, dtype=pl.UInt32, eager=True).filter(found)
+    )
+    return table.select(pl.all().gather(index))
+
+
+def _runs(frame: pl.DataFrame | pl.LazyFrame, aggs: dict[str, tuple[pl.Expr, pl.Expr]]) -> pl.DataFrame:
+    """One row per run of consecutive rows of the same 户编号: each column of ``aggs`` is
+    (aggregation over rows, combination of partial results); this applies the first.
+
+    Runs are an integer key (`recommend` and most sheets list a household's rows together),
+    several times cheaper to group than 1M string keys; a household listed in several places
+    has several runs, which `_combine_runs` merges.
     """
-    runs = (
+    return (
         frame.lazy()
         .group_by(pl.col(ID).rle_id().alias("_段"), maintain_order=True)
         .agg(pl.col(ID).first(), *(row.alias(name) for name, (row, _) in aggs.items()))
         .drop("_段")
-        .collect()
+        .collect(engine=ENGINE)
     )
-    if runs.get_column(ID).is_unique().all():
-        return runs
-    return runs.group_by(ID, maintain_order=True).agg(
-        combine.alias(name) for name, (_, combine) in aggs.items()
-    )
+
+
+def _combine_runs(runs: pl.DataFrame, aggs: dict[str, tuple[pl.Expr, pl.Expr]]) -> pl.DataFrame:
+    """One row per 户编号 from the runs of `_runs` (the second expression of each column)."""
+    return runs.group_by(ID, maintain_order=True).agg(combine.alias(name) for name, (_, combine) in aggs.items())
 
 
 def _after(columns: list[str], anchor: str, new: tuple[str, ...]) -> list[str]:

@@ -253,10 +253,13 @@ def survey_causes(wide: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     # The sub-cause is what the part says beyond a code or a label ("R8 帮扶措施未落实" →
     # "帮扶措施未落实"); a bare code or label adds nothing.
     rest = pl.col("原因").str.replace_all(_bare_name_pattern(), "").str.strip_chars(" :：-—()（）")
-    return parts.with_columns(
-        match_cause(pl.col("原因")).alias(CODE),
-        pl.when(rest != "").then(rest).alias("调查原因"),
+    # Surveys repeat a few wordings: each distinct wording is matched once (the pattern
+    # matching is the costly part), then looked up.
+    wordings = (
+        parts.select(pl.col("原因").unique())
+        .with_columns(match_cause(pl.col("原因")).alias(CODE), pl.when(rest != "").then(rest).alias("调查原因"))
     )
+    return parts.join(wordings, on="原因", how="left", maintain_order="left")
 
 
 def survey_risks(wide: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
@@ -278,9 +281,16 @@ def survey_risks(wide: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
 def data_risks(wide: pl.DataFrame | pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
     """(_行, 风险点代码, 减收金额, 细分原因): the points the numbers show."""
     rules = {code: rule for code, rule in rule_table(policy).items() if rule.fires is not None}
-    # Every point's "fires" once (R9 reads the others'), then one cheap filter per point.
-    fired = _surveyed(wide).with_columns(rule.fires.fill_null(False).alias(f"_{code}") for code, rule in rules.items())
-    fired = fired.filter(pl.any_horizontal(f"_{code}" for code in rules)).collect(engine=ENGINE).lazy()
+    surveyed = pl.col(last(HAS_ROW)) & pl.col(this(HAS_ROW))
+    # Every point's "fires" once (R9 reads the others'), as narrow flags set beside the wide
+    # frame; each point then copies only its own households and the few columns it reads
+    # (filtering the wide frame first would copy its 70 columns for 1M households).
+    flags = (
+        wide.lazy()
+        .select((surveyed & rule.fires.fill_null(False)).alias(f"_{code}") for code, rule in rules.items())
+        .collect(engine=ENGINE)
+    )
+    fired = pl.concat([wide.lazy().with_row_index(ROW), flags.lazy()], how="horizontal")
     parts = [
         fired.filter(pl.col(f"_{code}")).select(
             pl.col(ROW),
@@ -301,14 +311,24 @@ def evaluate_risks(wide: pl.DataFrame, policy: Policy, *, keep_row: bool = False
     ``keep_row`` keeps the household's roster row (ROW, first column) for the joins of
     `attach_risks` and `lib.explain.explain`; drop it before handing the table on.
     """
-    households = wide.lazy().select(ID, VILLAGE, JUDGEMENT).with_row_index(ROW)
     labels = {p.code: p.label for p in RISK_POINTS}
+    # Household, then code, as one integer: sorts several times faster than the pair.
+    code_order = {code: i for i, code in enumerate(sorted(labels))}
     merged = (
         data_risks(wide, policy)
         .with_columns(pl.lit(True).alias("_数据"))
         .join(survey_risks(wide), on=[ROW, CODE], how="full", coalesce=True)
-        .join(households, on=ROW, how="left")
-        .sort(ROW, CODE)
+        .sort(
+            pl.col(ROW).cast(pl.UInt64) * len(code_order)
+            + pl.col(CODE).replace_strict(code_order, return_dtype=pl.UInt64)
+        )
+        .collect(engine=ENGINE)
+    )
+    # The household's facts are taken by roster row (a join would hash 1M rows for this).
+    facts = wide.lazy().select(pl.col(ID, VILLAGE, JUDGEMENT).gather(merged.get_column(ROW))).collect(engine=ENGINE)
+    return (
+        merged.hstack(facts)
+        .lazy()
         .select(
             ROW,
             ID,
@@ -322,8 +342,9 @@ def evaluate_risks(wide: pl.DataFrame, policy: Policy, *, keep_row: bool = False
             JUDGEMENT,
         )
         .with_columns(pl.when(pl.col(CAUSE) != "").then(pl.col(CAUSE)).alias(CAUSE))
+        .select(([ROW] if keep_row else []) + list(RISK_COLUMNS))
+        .collect(engine=ENGINE)
     )
-    return merged.select(([ROW] if keep_row else []) + list(RISK_COLUMNS)).collect(engine=ENGINE)
 
 
 SURVEY_MISMATCH = "W401"
@@ -331,12 +352,13 @@ SURVEY_MISMATCH = "W401"
 
 def survey_findings(wide: pl.DataFrame, risks: pl.DataFrame) -> pl.DataFrame:
     """Findings (REJECT_COLUMNS): a survey cause naming R1–R7 that the numbers do not show."""
-    shown = risks.lazy().select(ID, CODE)
+    key = ROW if ROW in risks.columns else ID  # the roster row when kept: integers join faster
+    shown = risks.lazy().select(key, CODE)
     labels = {p.code: p.label for p in RISK_POINTS}
     return (
         survey_causes(wide)
         .filter(~pl.col(CODE).is_in(list(SURVEY_FIRES)))
-        .join(shown, on=[ID, CODE], how="anti")
+        .join(shown, on=[key, CODE], how="anti")
         .select(
             pl.lit(SHEET_INCOME).alias("工作表"),
             pl.col("行号").cast(pl.Int64),
@@ -360,27 +382,42 @@ def household_risks(risks: pl.DataFrame) -> pl.LazyFrame:
     return (
         risks.lazy()
         .sort(key, CODE)  # codes sorted within each household whatever the input order
-        .group_by(key)
+        # sorted, so each household is one run of rows: grouping runs needs no hashing
+        .group_by(pl.col(key).rle_id().alias("_段"), maintain_order=True)
         .agg(
+            pl.col(key).first(),
             pl.col(CODE).alias(CODE),
             pl.col(LABEL).alias(HOUSEHOLD_LABELS),
             pl.col(LOST).sum().alias(LOST),
         )
+        .drop("_段")
     )
 
 
 def attach_risks(wide: pl.DataFrame, risks: pl.DataFrame) -> pl.DataFrame:
     """The household frame with 风险点代码, 减收风险点 (empty lists when none) and 减收金额 (0)."""
     no_risk = pl.lit([], dtype=pl.List(pl.String))
-    key = ROW if ROW in risks.columns else ID
-    frame = wide.lazy().with_row_index(ROW) if key == ROW else wide.lazy()
-    return (
-        frame.join(household_risks(risks), on=key, how="left", maintain_order="left")
-        .with_columns(
-            pl.col(CODE).fill_null(no_risk),
-            pl.col(HOUSEHOLD_LABELS).fill_null(no_risk),
-            pl.col(LOST).fill_null(0.0),
+    per_household = household_risks(risks)
+    if ROW not in risks.columns:
+        return (
+            wide.lazy()
+            .join(per_household, on=ID, how="left", maintain_order="left")
+            .with_columns(
+                pl.col(CODE).fill_null(no_risk),
+                pl.col(HOUSEHOLD_LABELS).fill_null(no_risk),
+                pl.col(LOST).fill_null(0.0),
+            )
+            .collect(engine=ENGINE)
         )
-        .drop(ROW, strict=False)
-        .collect(engine=ENGINE)
+    # Keyed by roster row: every household takes its row by index, those without a risk the
+    # "none" row put last; the three columns are then set beside the wide frame, which is
+    # neither hashed nor copied.
+    per_household = per_household.collect(engine=ENGINE)
+    none = per_household.clear(1).with_columns(
+        no_risk.alias(CODE), no_risk.alias(HOUSEHOLD_LABELS), pl.lit(0.0, pl.Float64).alias(LOST)
     )
+    table = pl.concat([per_household, none], rechunk=True)  # a gather across chunks is slow
+    index = pl.repeat(per_household.height, wide.height, dtype=pl.UInt32, eager=True).scatter(
+        per_household.get_column(ROW), pl.int_range(per_household.height, dtype=pl.UInt32, eager=True)
+    )
+    return wide.hstack(table.select(pl.col(CODE, HOUSEHOLD_LABELS, LOST).gather(index)))

@@ -1,8 +1,11 @@
-"""The polars rules engine against an independent pandas implementation of the same rules.
+"""The polars engine against an independent pandas implementation of the same rules.
 
-`benchmarks/pandas_baseline.py` is written from DESIGN.md alone; if the two agree household
-by household on the demo district and on random small cases, a slip in either would have to
-be made twice. The first tests pin the reference itself to hand-computed figures.
+`benchmarks/pandas_baseline.py` is written from the spec alone (DESIGN.md, docs/contract.md,
+the docstrings); if the two agree household by household on the demo district and on random
+small cases — incomes, 研判, warnings, risk points, recommendations, the measures sheet,
+收入缺口, the 低保 check, every 说明 sentence, the ledger views, FGT and transitions — a slip
+in either would have to be made twice. The first tests pin the reference itself to
+hand-computed figures.
 """
 
 from __future__ import annotations
@@ -19,10 +22,21 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `benchmarks` is not installed
 
-from benchmarks.pandas_baseline import amount_column, analyze_pandas, risk_codes  # noqa: E402
+from polars.testing import assert_frame_equal  # noqa: E402
+
+from benchmarks.pandas_baseline import (  # noqa: E402
+    amount_column,
+    analyze_full,
+    analyze_pandas,
+    existing_codes,
+    recommended_codes,
+    risk_codes,
+)
 from lib.catalogue import (  # noqa: E402
     HOUSEHOLD_COLUMNS,
     ITEM_NAMES,
+    MEASURE_BY_CODE,
+    MEASURE_CODES,
     MEASURE_COLUMNS,
     RISK_CODES,
     SOURCE_ROW,
@@ -64,6 +78,18 @@ def income_frame(rows: list[dict]) -> pl.DataFrame:
     return pl.DataFrame(filled, schema=schema)
 
 
+def measures_frame(rows: list[dict]) -> pl.DataFrame:
+    """帮扶措施 rows: 牵头单位 defaults to the catalogue's, 预计增收 to 0, 状态 to 计划."""
+    schema = {"户编号": pl.Utf8, "措施类型": pl.Utf8, "措施内容": pl.Utf8, "牵头单位": pl.Utf8, "落实日期": pl.Date,
+              "预计增收": pl.Float64, "状态": pl.Utf8, SOURCE_ROW: pl.Int64}
+    filled = [
+        {"措施内容": None, "牵头单位": MEASURE_BY_CODE[r["措施类型"]].lead_unit, "落实日期": None, "预计增收": 0.0,
+         "状态": "计划", **r, SOURCE_ROW: i + 2}
+        for i, r in enumerate(rows)
+    ]
+    return pl.DataFrame(filled, schema=schema)
+
+
 def input_data(households: pl.DataFrame, income: pl.DataFrame, measures: pl.DataFrame | None = None):
     """Frames already canonical, wrapped as `lib.reader.read_input` would hand them over."""
     from lib.reader import InputData, empty_frame, empty_problems
@@ -84,6 +110,10 @@ def reference(households: pl.DataFrame, income: pl.DataFrame, policy=POLICY, yea
     return analyze_pandas(households.to_pandas(), income.to_pandas(), policy, years)
 
 
+def reference_full(data, policy=POLICY, years=None):
+    return analyze_full(data.households.to_pandas(), data.income.to_pandas(), data.measures.to_pandas(), policy, years)
+
+
 def row(result: pd.DataFrame, household: str) -> pd.Series:
     return result.set_index("户编号").loc[household]
 
@@ -94,11 +124,11 @@ def row(result: pd.DataFrame, household: str) -> pd.Series:
 
 HAND_HOUSEHOLDS = households_frame(
     [
-        {"户编号": "A", "村": "南岗村", "户类型": "脱贫户", "家庭人口数": 2},
-        {"户编号": "B", "村": "南岗村", "户类型": "一般农户", "家庭人口数": 3, "是否受灾": True},
+        {"户编号": "A", "村": "南岗村", "户类型": "脱贫户", "家庭人口数": 2, "劳动力人数": 1, "弱劳动力或半劳动力人数": 1},
+        {"户编号": "B", "村": "南岗村", "户类型": "一般农户", "家庭人口数": 3, "是否受灾": True, "劳动力人数": 2},
         {"户编号": "C", "村": "北山村", "户类型": "脱贫户", "监测对象类别": "脱贫不稳定户", "家庭人口数": 1},
-        {"户编号": "D", "村": "北山村", "户类型": "脱贫户", "家庭人口数": 4},
-        {"户编号": "E", "村": "北山村", "户类型": "脱贫户", "家庭人口数": 2},
+        {"户编号": "D", "村": "北山村", "户类型": "脱贫户", "家庭人口数": 4, "劳动力人数": 1},
+        {"户编号": "E", "村": "北山村", "户类型": "脱贫户", "家庭人口数": 2, "劳动力人数": 2},
     ]
 )
 HAND_INCOME = income_frame(
@@ -143,6 +173,66 @@ def test_reference_hand_computed_district():
     # E: 6000 → 4000 (−33%, < 6600 → 红); R9 with the per-capita loss over 3 members: 2000 × 3
     assert (e["上年人均纯收入"], e["本年人均纯收入"], e["预警等级"]) == (6000, 4000, "红")
     assert risk_codes(out)["E"] == ("R9",) and e[amount_column("R9")] == 6000
+
+
+HAND_MEASURES = measures_frame(
+    [
+        {"户编号": "A", "措施类型": "M1", "预计增收": 6000.0, "状态": "已落实"},
+        {"户编号": "A", "措施类型": "M5", "预计增收": 1000.0},
+        {"户编号": "C", "措施类型": "M3", "预计增收": 12000.0},
+        {"户编号": "Z", "措施类型": "M2", "预计增收": 500.0},  # not in 户信息
+    ]
+)
+
+
+def test_reference_full_hand_computed_district():
+    full = reference_full(input_data(HAND_HOUSEHOLDS, HAND_INCOME, HAND_MEASURES))
+    hh = full.households.set_index("户编号")
+    # A: R3 with weak labour → M1, R8 and 应纳未纳 → M5; B: R7 with full labour → M2 + M4, 应纳未纳 → M5;
+    # C: no labour → M2 + M3, R5 → M3, 红 → M5; D: not at risk; E: R9 and 应纳未纳 → M5
+    assert dict(recommended_codes(full.households)) == {
+        "A": ("M1", "M5"), "B": ("M2", "M4", "M5"), "C": ("M2", "M3", "M5"), "D": (), "E": ("M5",)
+    }
+    assert hh.loc["A", "推荐理由"].startswith("【公益岗就业帮扶】务工或公益岗收入减少，家有弱劳动力或半劳动力1人")
+    assert pd.isna(hh.loc["D", "推荐理由"])
+    assert dict(existing_codes(full.households)) == {"A": ("M1", "M5"), "B": (), "C": ("M3",), "D": (), "E": ()}
+    assert (hh.loc["A", "已落实措施数"], hh.loc["A", "计划措施数"], hh.loc["A", "预计增收合计"]) == (1, 1, 7000)
+    # 收入缺口 = (上年人均 − 本年人均) × 本年人口: A 5000 × 2, B 3000 × 3, C 6000 × 2, E 2000 × 3
+    assert hh["收入缺口"].to_dict() == {"A": 10000, "B": 9000, "C": 12000, "D": 0, "E": 6000}
+    assert hh["预计能恢复"].tolist() == [False, False, True, pd.NA, False]  # C: 12,000 ≤ 12,000
+    assert set(full.rejects["代码"]) == {"E301"}
+    assert hh.loc["A", "说明"] == (
+        "务工收入减少10,000元（务工时间缩短）；帮扶不到位减收（调查：帮扶措施未落实）；"
+        "人均纯收入由10,000元降至5,000元，低于2022年监测线6,600元"
+    )
+    assert hh.loc["B", "说明"] == (
+        "受灾致经营净收入减少9,000元（种植业收入减少、生产经营性支出增加）；人均纯收入由9,000元降至6,000元，低于2022年监测线6,600元"
+    )
+    assert hh.loc["C", "说明"].startswith("低保金、特困供养金减少5,000元（取消）；人均纯收入由7,000元降至1,000元")
+    assert hh.loc["D", "说明"] == "缺少2021年收入数据，未排查；2022年人均纯收入12,500元"
+    assert hh.loc["E", "说明"].startswith("家庭人口由2人增至3人，恢复上年人均水平需增收6,000元；人均纯收入由6,000元降至4,000元")
+
+    summary = full.ledger["台账汇总"].set_index("村")
+    assert summary.loc[["南岗村", "北山村", "全区"], ["减收", "有措施的减收户数", "覆盖率"]].values.tolist() == [
+        [2, 1, 0.5], [2, 1, 0.5], [4, 2, 0.5]
+    ]
+    assert sorted(full.ledger["风险未帮扶户"]["户编号"]) == ["B", "E"]
+    assert sorted(full.ledger["缺口未补足户"]["户编号"]) == ["A", "B", "E"]
+
+    fgt = full.fgt.set_index(["村", "年度"])
+    # 南岗村 2022: A 5,000 × 2 people, B 6,000 × 3, both below 6,600
+    assert fgt.loc[("南岗村", 2022), ["户数", "人数", "P0"]].tolist() == [2, 5, 1.0]
+    assert fgt.loc[("南岗村", 2022), "P1"] == pytest.approx((2 * 1600 + 3 * 600) / 6600 / 5)
+    assert fgt.loc[("南岗村", 2022), "P2"] == pytest.approx((2 * 1600**2 + 3 * 600**2) / 6600**2 / 5)
+    # 北山村 2021: C 7,000 × 1, E 6,000 × 2 (on the line is not below it); D not surveyed
+    assert fgt.loc[("北山村", 2021), ["户数", "人数", "P0"]].tolist() == [2, 3, 0.0]
+    # 北山村 2022: C 1,000 × 2, D 12,500 × 4, E 4,000 × 3
+    assert fgt.loc[("北山村", 2022), "P0"] == pytest.approx(5 / 9)
+    assert fgt.loc[("北山村", 2022), "P1"] == pytest.approx((2 * 5600 + 3 * 2600) / 6600 / 9)
+    assert list(full.fgt["村"]) == ["北山村"] * 2 + ["南岗村"] * 2 + ["全区"] * 2
+    # A, B from ≥ 1.5 × 6,000; C, E from 6,000–9,000; all four below 6,600 now
+    moved = full.transitions.set_index(["上年区间", "本年区间"])["户数"]
+    assert moved.sum() == 4 and moved[("1.5倍以上", "低于监测线")] == 2 and moved[("监测线至1.5倍", "低于监测线")] == 2
 
 
 def test_reference_pension_counted_when_the_transition_rule_is_off():
@@ -207,23 +297,14 @@ def _side(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def disagreements(engine_households: pl.DataFrame, ref: pd.DataFrame) -> pl.DataFrame:
-    """Long table 户编号, 字段, 引擎, 参考 of every compared figure on which the two differ."""
-    engine = _side(engine_households.with_columns(pl.col("风险点代码").list.sort().list.join(";")))
-    codes = risk_codes(ref)
-    ours = _side(
-        pl.from_pandas(ref[["户编号", *COMPARED[:5], "减收金额"]]).with_columns(
-            pl.Series("风险点代码", [";".join(c) for c in codes], dtype=pl.Utf8)
-        )
-    )
+def differences(engine: pl.DataFrame, ours: pl.DataFrame, money: tuple[str, ...]) -> pl.DataFrame:
+    """Long table 户编号, 字段, 引擎, 参考 of every column (same names both sides) on which the
+    two differ: money beyond a fen, anything else when not equal (null equals only null)."""
     both = engine.join(ours, on="户编号", how="full", suffix="_参考", coalesce=True, nulls_equal=True)
     found = []
-    for col in COMPARED:
+    for col in engine.columns[1:]:
         a, b = pl.col(col), pl.col(f"{col}_参考")
-        if col in (*COMPARED[:2], "减收金额"):
-            differs = (a - b).abs() > MONEY_TOLERANCE
-        else:
-            differs = a != b
+        differs = (a - b).abs() > MONEY_TOLERANCE if col in money else a != b
         differs = differs.fill_null(a.is_null() != b.is_null())
         found.append(
             both.filter(differs).select(
@@ -231,6 +312,51 @@ def disagreements(engine_households: pl.DataFrame, ref: pd.DataFrame) -> pl.Data
             )
         )
     return pl.concat(found)
+
+
+def _codes_text(codes: pd.Series) -> pl.Series:
+    return pl.Series([";".join(c) for c in codes], dtype=pl.Utf8)
+
+
+def disagreements(engine_households: pl.DataFrame, ref: pd.DataFrame) -> pl.DataFrame:
+    """The rules core's figures on which the two differ (`differences`)."""
+    engine = _side(engine_households.with_columns(pl.col("风险点代码").list.sort().list.join(";")))
+    ours = _side(
+        pl.from_pandas(ref[["户编号", *COMPARED[:5], "减收金额"]]).with_columns(
+            _codes_text(risk_codes(ref)).alias("风险点代码")
+        )
+    )
+    return differences(engine, ours, (*COMPARED[:2], "减收金额"))
+
+
+# What `analyze` adds per household, compared household by household
+FULL_MONEY = ("收入缺口", "预计增收合计", "低保核算人均收入")
+FULL_FLAGS = ("预计能恢复", "低于低保标准", "单人户审核", "低保渐退")
+FULL_COUNTS = ("已落实措施数", "计划措施数")
+
+
+def full_disagreements(engine_households: pl.DataFrame, ours: pd.DataFrame) -> pl.DataFrame:
+    engine = engine_households.select(
+        "户编号",
+        pl.col("推荐措施").list.sort().list.join(";"),
+        pl.col("已有措施").list.sort().list.join(";"),
+        *(pl.col(c).cast(pl.Int64) for c in FULL_COUNTS),
+        *(pl.col(c).cast(pl.Float64) for c in FULL_MONEY),
+        *(pl.col(c).cast(pl.Boolean) for c in FULL_FLAGS),
+        pl.col("推荐理由").cast(pl.Utf8),
+        pl.col("说明").cast(pl.Utf8),
+    )
+    reference = pl.from_pandas(ours[["户编号", *FULL_COUNTS, *FULL_MONEY, *FULL_FLAGS, "推荐理由", "说明"]]).select(
+        pl.col("户编号").cast(pl.Utf8),
+        _codes_text(recommended_codes(ours)).alias("推荐措施"),
+        _codes_text(existing_codes(ours)).alias("已有措施"),
+        *(pl.col(c).cast(pl.Int64) for c in FULL_COUNTS),
+        *(pl.col(c).cast(pl.Float64) for c in FULL_MONEY),
+        *(pl.col(c).cast(pl.Boolean) for c in FULL_FLAGS),
+        pl.col("推荐理由").cast(pl.Utf8),
+        pl.col("说明").cast(pl.Utf8),
+    )
+    return differences(engine, reference, FULL_MONEY)
 
 
 def amount_disagreements(engine_risks: pl.DataFrame, ref: pd.DataFrame) -> pl.DataFrame:
@@ -266,17 +392,64 @@ def _explain(found: pl.DataFrame, households: pl.DataFrame, income: pl.DataFrame
         )
 
 
+def _frame(ours: pd.DataFrame, like: pl.DataFrame) -> pl.DataFrame:
+    """A reference table as polars, cast to the engine's column types (Enum → text)."""
+    like = like.with_columns(pl.col(pl.Enum).cast(pl.Utf8))
+    return pl.from_pandas(ours[like.columns]).cast(dict(like.schema), strict=False)
+
+
+def _same(view: str, engine: pl.DataFrame, ours: pd.DataFrame, by: list[str] | None = None, abs_tol: float = 0.01):
+    engine = engine.with_columns(pl.col(pl.Enum).cast(pl.Utf8))
+    ref = _frame(ours, engine)
+    if by:  # rows tied on the view's own sort keys may come in either order
+        engine, ref = engine.sort(by, nulls_last=True), ref.sort(by, nulls_last=True)
+    try:
+        assert_frame_equal(engine, ref, abs_tol=abs_tol, rel_tol=1e-9)
+    except AssertionError as exc:
+        raise AssertionError(f"{view}：引擎与参考实现不一致\n{exc}") from None
+
+
+def _problem_keys(frame, codes) -> set:
+    frame = frame if isinstance(frame, pl.DataFrame) else pl.from_pandas(frame)
+    return set(frame.filter(pl.col("代码").is_in(codes)).select("工作表", "行号", "代码").iter_rows())
+
+
+def assert_full_agree(result, data, policy):
+    """Everything `analyze` adds to the rules core, against `analyze_full`."""
+    full = reference_full(data, policy, (result.year_last, result.year_this))
+    found = full_disagreements(result.households, full.households)
+    assert found.is_empty(), _explain(found, data.households, data.income)
+    _same("recommendations", result.recommendations, full.recommendations)
+    _same("items", result.items, full.items, by=["户编号", "收入项目"])
+    _same("risks", result.risks, full.risks)
+    _same("fgt", result.fgt, full.fgt, abs_tol=1e-12)
+    _same("transitions", result.transitions, full.transitions)
+    ledger = result.ledger
+    _same("台账汇总", ledger["台账汇总"], full.ledger["台账汇总"])
+    _same("措施分类统计", ledger["措施分类统计"], full.ledger["措施分类统计"])
+    _same("措施户清单", ledger["措施户清单"], full.ledger["措施户清单"])
+    _same("风险未帮扶户", ledger["风险未帮扶户"], full.ledger["风险未帮扶户"], by=["乡镇", "村", "户编号"])
+    _same("缺口未补足户", ledger["缺口未补足户"], full.ledger["缺口未补足户"], by=["乡镇", "村", "户编号"])
+    # the engine's own rejects and findings (the reader's are not the rules' business)
+    rule_codes = ["E301", "E401", "E402", "E403", "W401"]
+    assert _problem_keys(result.rejects, rule_codes) == _problem_keys(full.rejects, rule_codes)
+    assert _problem_keys(result.findings, rule_codes) == _problem_keys(full.findings, rule_codes)
+    return full
+
+
 def assert_agree(households: pl.DataFrame, income: pl.DataFrame, policy=POLICY, data=None):
     """`data` (InputData) when it came through the reader; else built from the two frames."""
     from lib.analysis import analyze
 
-    result = analyze(data if data is not None else input_data(households, income), policy)
+    data = data if data is not None else input_data(households, income)
+    result = analyze(data, policy)
     ref = reference(households, income, policy, (result.year_last, result.year_this))
     assert result.households.height == households.height  # 不落一户
     found = disagreements(result.households, ref)
     assert found.is_empty(), _explain(found, households, income)
     found = amount_disagreements(result.risks, ref)
     assert found.is_empty(), _explain(found, households, income)
+    return assert_full_agree(result, data, policy)
 
 
 def with_source_rows(frame: pl.DataFrame) -> pl.DataFrame:
@@ -299,22 +472,43 @@ def demo_district(folder: Path):
     return input_data(households, income, with_source_rows(frames["measures"]))
 
 
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return demo_district(tmp_path_factory.mktemp("demo"))
+
+
+# The demo's policy leaves the 低保 standard unset; with one set (and work costs deducted, the
+# pension counted) the 低保 rules behind M3 come into play.
+DIBAO_POLICY = POLICY.with_year(2022, dibao_standard=7000.0).with_rules(
+    work_cost_deduction=0.1, exclude_basic_pension=False, flat_band=0.05
+)
+
+
 @needs_engine
-def test_engine_agrees_on_demo_district(tmp_path):
-    data = demo_district(tmp_path)
+@pytest.mark.parametrize("policy", [POLICY, DIBAO_POLICY], ids=["默认参数", "设低保标准"])
+def test_engine_agrees_on_demo_district(demo, policy):
     # the demo is meant to show every rule at work: otherwise agreement would prove little
-    ref = reference(data.households, data.income)
+    ref = reference(demo.households, demo.income, policy)
     assert set(ref["收入研判"]) == {"增收", "持平", "减收", "未排查"}
     assert set(ref["预警等级"].dropna()) == {"红", "橙", "黄", "绿"}
     assert ref[list(RISK_CODES)].any().all() and ref["应纳未纳"].any()
-    assert_agree(data.households, data.income, POLICY, data)
-    assert_agree(data.households, data.income, POLICY.with_rules(exclude_basic_pension=False, flat_band=0.05))
+    full = assert_agree(demo.households, demo.income, policy, demo)
+    hh = full.households
+    assert all(len(codes) for codes in recommended_codes(hh)[hh["收入研判"].eq("减收").to_numpy()])
+    assert set(full.recommendations["措施代码"]) == set(MEASURE_CODES)
+    assert set(hh["预计能恢复"].dropna()) == {True, False}
+    for wording in ("（调查：", "（调查填报）", "家庭人口由", "，低于2022年监测线", "未排查", "基本持平", "增至"):
+        assert hh["说明"].str.contains(wording, regex=False).any(), wording
+    if policy is DIBAO_POLICY:
+        assert hh["低于低保标准"].any() and hh["低保渐退"].any() and hh["单人户审核"].any()
+        assert full.recommendations["推荐理由"].str.contains("低于低保标准").any()
 
 
 @needs_engine
 def test_engine_agrees_on_hand_computed_district():
-    assert_agree(HAND_HOUSEHOLDS, HAND_INCOME)
-    assert_agree(HAND_HOUSEHOLDS, HAND_INCOME, POLICY.with_rules(exclude_basic_pension=False))
+    data = input_data(HAND_HOUSEHOLDS, HAND_INCOME, HAND_MEASURES)
+    assert_agree(HAND_HOUSEHOLDS, HAND_INCOME, data=data)
+    assert_agree(HAND_HOUSEHOLDS, HAND_INCOME, POLICY.with_rules(exclude_basic_pension=False), data)
 
 
 # Random small districts: amounts from a few round values, this year derived from last year
@@ -323,7 +517,12 @@ _AMOUNTS = st.sampled_from([0.0, 0.0, 0.0, 0.1, 0.2, 0.3, 600.0, 1234.56, 3000.0
 _CHANGE = st.sampled_from(["same", "same", "zero", "half", "band", "up", "new"])
 _CAUSES = st.sampled_from(
     [None, None, None, "R8", "r9", "R3", "帮扶不到位", "其他", "务工", "冰雹", "低保取消", "家里有人生病住院", "说不清", "  ",
-     "其他经营成本上涨", "因病未外出务工", "帮扶不到位，产业分红未兑现", "R9 务工", "家庭新增人口（新生儿）"]
+     "其他经营成本上涨", "因病未外出务工", "帮扶不到位，产业分红未兑现", "R9 务工", "家庭新增人口（新生儿）",
+     "帮扶不到位；说不清", "R3/其他原因减收", "冰雹\n低保取消；R8", "R6"]
+)
+_MEASURE = st.fixed_dictionaries(
+    {"措施类型": st.sampled_from(MEASURE_CODES), "预计增收": st.sampled_from([0.0, 500.0, 3000.0, 12000.0]),
+     "状态": st.sampled_from(["计划", "已落实"])}
 )
 
 
@@ -368,18 +567,48 @@ def districts(draw):
             )
     if draw(st.booleans()):  # an income row whose household is not in 户信息: used by neither
         income.append({"户编号": "Z999", "年度": 2022, "务工收入": 1000.0})
+    measures = [
+        {"户编号": draw(st.sampled_from([h["户编号"] for h in households] + ["Z999"])), **draw(_MEASURE)}
+        for _ in range(draw(st.integers(0, 4)))
+    ]
     for year in (2021, 2022):  # the input holds both years (the reader insists on it)
         if not any(r["年度"] == year and r["户编号"] != "Z999" for r in income):
             income.append({"户编号": "H000", "年度": year})
     policy = POLICY.with_rules(
-        exclude_basic_pension=draw(st.booleans()), flat_band=draw(st.sampled_from([0.0, 0.02, 0.05]))
-    )
-    return households_frame(households), income_frame(income), policy
+        exclude_basic_pension=draw(st.booleans()), flat_band=draw(st.sampled_from([0.0, 0.02, 0.05])),
+        work_cost_deduction=draw(st.sampled_from([0.0, 0.1])),
+    ).with_year(2022, dibao_standard=draw(st.sampled_from([0.0, 5000.0, 9000.0])))
+    return households_frame(households), income_frame(income), measures_frame(measures), policy
+
+
+# Half a yuan made of cents: 0.1 + 1,234.56 − 1,234.56 + 0.1 + 0.3 = 0.50 per person, which
+# 四舍五入 shows as 1 yuan. Summed in floating point it comes out a hair either side of 0.5.
+HALF_YUAN = {"其他工资性收入": 0.1, "种植业收入": 1234.56, "生产经营性支出": 1234.56, "政策性补贴": 0.1, "其他转移性收入": 0.3}
+HALF_YUAN_SENTENCE = "人均纯收入上年1元、本年1元，基本持平，低于2022年监测线6,600元"
+
+
+def _half_yuan_district():
+    households = households_frame([{"户编号": "X", "村": "南岗村", "户类型": "脱贫户", "监测对象类别": "脱贫不稳定户",
+                                    "家庭人口数": 1}])
+    income = income_frame([{"户编号": "X", "年度": year, **HALF_YUAN} for year in (2021, 2022)])
+    return input_data(households, income)
+
+
+def test_reference_rounds_half_a_yuan_of_cents_up():
+    assert reference_full(_half_yuan_district()).households["说明"].tolist() == [HALF_YUAN_SENTENCE]
 
 
 @needs_engine
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+def test_engine_rounds_half_a_yuan_of_cents_up():
+    from lib.analysis import analyze
+
+    assert analyze(_half_yuan_district(), POLICY).households["说明"].to_list() == [HALF_YUAN_SENTENCE]
+
+
+@needs_engine
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(districts())
 def test_engine_agrees_on_random_districts(case):
-    households, income, policy = case
-    assert_agree(households, income, policy)
+    households, income, measures, policy = case
+    assert_agree(households, income, policy, input_data(households, income, measures))

@@ -102,3 +102,51 @@ def test_a_new_member_is_named_and_a_plain_cut_is_not_repeated():
     # 12,000 → 8,000 per person; 4,000 × 3 members restores last year's per-capita
     assert got["A"] == "家庭人口由2人增至3人，恢复上年人均水平需增收12,000元；人均纯收入由12,000元降至8,000元"
     assert got["B"].startswith("低保金、特困供养金减少1,200元；")
+
+
+def test_sentences_are_built_as_risk_fragment_builds_one_clause():
+    # risk_sentences writes each distinct wording and amount once; every clause must read as
+    # `risk_fragment` writes it row by row.
+    from lib.explain import risk_fragment, risk_sentences
+
+    risks = pl.DataFrame(
+        {
+            "户编号": ["A", "B", "C", "D", "E", "F", "G"],
+            "风险点代码": ["R3", "R9", "R8", "R8", "R5", "R9", "R1"],
+            "细分原因": ["务工时间缩短", "家庭人口由3人增至4人", None, "帮扶措施未落实", "减少", None, "种植业收入减少"],
+            "减收金额": [9000.4, 1234.5, None, None, 20.0, 99.5, -0.5],
+        }
+    )
+    expected = dict(risks.select("户编号", risk_fragment()).rows())
+    got = dict(risk_sentences(risks).collect().rows())
+    assert got == expected
+    assert got["B"] == "家庭人口由3人增至4人，恢复上年人均水平需增收1,235元"
+    assert got["C"] == "帮扶不到位减收（调查填报）"
+
+
+def test_explain_reads_the_same_by_roster_row_and_by_household_id():
+    from lib.classify import classify
+    from lib.income import compare_income
+    from lib.risk import ROW, attach_risks, evaluate_risks
+    from lib.warning import add_warnings
+    from factories import households_frame, income_frame
+
+    hh = households_frame([household(h, 家庭人口数=2) for h in "ABC"])
+    inc = income_frame(
+        [
+            income_row("A", 2021, 务工收入=12000, 政策性补贴=500), income_row("A", 2022, 务工收入=3000),
+            income_row("B", 2021, 务工收入=20000), income_row("B", 2022, 务工收入=20100),
+            income_row("C", 2022, 务工收入=20000),
+        ]
+    )
+    wide = add_warnings(classify(compare_income(hh, inc, POLICY, 2021, 2022).households, POLICY), POLICY, 2022)
+    risks = evaluate_risks(wide, POLICY, keep_row=True)
+    households = attach_risks(wide, risks)
+    by_row = explain(households, risks, POLICY, 2021, 2022)
+    assert by_row.equals(explain(households, risks.drop(ROW), POLICY, 2021, 2022))
+    assert by_row["说明"].to_list() == [
+        "务工收入减少9,000元（工资降低）；政策性补贴类收入减少500元（政策性补贴减少）；"
+        "人均纯收入由6,250元降至1,500元，低于2022年监测线6,600元",
+        "人均纯收入上年10,000元、本年10,050元，基本持平",
+        "缺少2021年收入数据，未排查；2022年人均纯收入10,000元",
+    ]

@@ -143,6 +143,40 @@ def test_income_rows_not_used_go_to_rejects_with_row_and_code():
     assert c.households.height == 1
 
 
+def test_a_household_year_listed_twice_out_of_order_uses_its_first_row():
+    # Rows out of household order take the general duplicate check (rows in order skip it).
+    c = compare(
+        [household("A"), household("B")],
+        [
+            income_row("A", 2022, 务工收入=50),  # row 2: used
+            income_row("B", 2021),  # row 3
+            income_row("A", 2021, 务工收入=100),  # row 4
+            income_row("A", 2022, 务工收入=999),  # row 5: a second 2022 row
+        ],
+    )
+    assert one(c.households, "A")["本年务工收入"] == 50 and one(c.households, "A")["上年务工收入"] == 100
+    assert c.rejects.select("行号", "代码").rows() == [(5, DUPLICATE_YEAR)]
+
+
+def test_the_order_of_the_income_rows_does_not_change_the_comparison():
+    hh = households_frame([household("A", 家庭人口数=2), household("B"), household("C")])
+    inc = income_frame(
+        [
+            income_row("A", 2021, 务工收入=100, 务工月数=6),
+            income_row("A", 2022, 务工收入=50, 减收原因="R3"),
+            income_row("B", 2022, 低保金=30),
+            income_row("C", 2021, 生产经营性支出=20),
+            income_row("C", 2022, 养殖业收入=7, 家庭人口数=3),
+            income_row("Z", 2022),
+        ]
+    )
+    ordered = compare_income(hh, inc, POLICY, 2021, 2022)
+    shuffled = compare_income(hh, inc.reverse(), POLICY, 2021, 2022)  # 来源行号 travel with the rows
+    assert ordered.households.equals(shuffled.households)
+    assert ordered.items.equals(shuffled.items)
+    assert ordered.rejects.equals(shuffled.rejects)
+
+
 # ---------------------------------------------------------------------------------------
 # Items
 # ---------------------------------------------------------------------------------------

@@ -272,3 +272,29 @@ def test_a_point_fires_only_when_its_items_fell(case):
             assert fell & set(RISK_BY_CODE[code].items), (code, fell)
         if code in ("R1", "R7"):
             assert disaster is (code == "R7")
+
+
+def test_risks_attach_the_same_by_roster_row_and_by_household_id():
+    from lib.classify import classify
+    from lib.income import compare_income
+    from lib.risk import ROW, attach_risks, evaluate_risks
+    from lib.warning import add_warnings
+    from factories import households_frame, income_frame
+
+    hh = households_frame([household(h) for h in "ABCD"])
+    inc = income_frame(
+        [
+            income_row("A", 2021, 务工收入=9000, 低保金=300), income_row("A", 2022, 务工收入=1000),
+            income_row("B", 2021, 务工收入=5000), income_row("B", 2022, 务工收入=6000, 减收原因="帮扶不到位"),
+            income_row("C", 2021, 养殖业收入=800),  # not surveyed in 2022: no risks
+            income_row("D", 2021, 务工收入=5000), income_row("D", 2022, 务工收入=5000),
+        ]
+    )
+    wide = add_warnings(classify(compare_income(hh, inc, POLICY, 2021, 2022).households, POLICY), POLICY, 2022)
+    risks = evaluate_risks(wide, POLICY, keep_row=True)
+    assert risks.drop(ROW).equals(evaluate_risks(wide, POLICY))
+    by_row, by_id = attach_risks(wide, risks), attach_risks(wide, risks.drop(ROW))
+    assert by_row.equals(by_id)
+    assert by_row.select("户编号", "风险点代码", "减收金额").rows() == [
+        ("A", ["R3", "R5"], 8300.0), ("B", ["R8"], 0.0), ("C", [], 0.0), ("D", [], 0.0)
+    ]
