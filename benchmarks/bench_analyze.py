@@ -11,7 +11,9 @@ beforehand are each timed best of --repeat; so are the rules core of each side o
 (`run_polars_core`: the engine's CORE_STAGES; `analyze_core`: the same rules in pandas).
 Timing all in one run matters: the machine is shared, so only the ratio is comparable between
 runs. Peak memory is the peak resident size of a child process that loads the parquet and runs
-just that one full step (VmHWM, not ru_maxrss: see `maxrss_mb`).
+just that one full step (VmHWM, not ru_maxrss: see `maxrss_mb`). Last, the whole command a
+user runs, `zengshou analyze <parquet folder> -o …` (read and validate, analyze, write every
+output), is timed once in a fresh process with its peak memory.
 """
 
 from __future__ import annotations
@@ -222,6 +224,15 @@ def child(step: str, folder: Path) -> None:
     """Run one step once in this (fresh) process and print its memory figures as JSON."""
     from lib.policy import default_policy
 
+    if step == "cli":  # the whole command a user runs: read the parquet folder, analyze, write
+        from lib.cli import main as zengshou
+
+        start = time.perf_counter()
+        status = zengshou(["analyze", str(folder), "-o", str(folder.parent / f"{folder.name}_cli_output")])
+        if status != 0:
+            raise SystemExit(f"zengshou analyze exited {status}")
+        print(json.dumps({"loaded_mb": 0.0, "peak_mb": maxrss_mb(), "seconds": time.perf_counter() - start}))
+        return
     policy = default_policy()
     if step == "pandas":
         frames = load_pandas(folder)  # no polars copy held: as a pandas user would
@@ -311,6 +322,8 @@ def bench(n: int, seed: int, repeat: int, memory: bool, stages: bool = False) ->
     }
     del data, frames
     if memory:
+        cli = peak_memory("cli", folder)
+        row["cli_s"], row["cli_peak_mb"] = cli["seconds"], cli["peak_mb"]
         for step in ("polars", "pandas"):
             figures = peak_memory(step, folder)
             row[f"{step}_peak_mb"] = figures["peak_mb"]
@@ -323,8 +336,9 @@ def table(rows: list[dict]) -> str:
     lines = [
         "| N households | income rows | polars s | pandas s | polars/pandas "
         "| rules core only: polars s / pandas s (ratio) | CPU s polars / pandas "
-        "| polars peak MB (data loaded) | pandas peak MB (data loaded) | runs (full polars/pandas, core polars/pandas) |",
-        "|" + "---:|" * 9 + ":---:|",
+        "| polars peak MB (data loaded) | pandas peak MB (data loaded) | runs (full polars/pandas, core polars/pandas) "
+        "| `zengshou analyze` on the parquet folder: s (peak MB) |",
+        "|" + "---:|" * 9 + ":---:|---:|",
     ]
     for r in rows:
         mem = [
@@ -335,7 +349,8 @@ def table(rows: list[dict]) -> str:
             f"| {r['n']:,} | {r['income_rows']:,} | {r['polars_s']:.2f} | {r['pandas_s']:.2f} | "
             f"{r['ratio']:.2f} | {r['polars_core_s']:.2f} / {r['pandas_core_s']:.2f} ({r['core_ratio']:.2f}) | "
             f"{r['polars_cpu_s']:.1f} / {r['pandas_cpu_s']:.1f} | "
-            f"{mem[0]} | {mem[1]} | {r['runs']} |"
+            f"{mem[0]} | {mem[1]} | {r['runs']} | "
+            + (f"{r['cli_s']:.1f} ({r['cli_peak_mb']:,.0f}) |" if "cli_s" in r else "— |")
         )
     return "\n".join(lines)
 
@@ -351,6 +366,10 @@ def verdict(rows: list[dict]) -> list[str]:
             if "polars_peak_mb" in r:
                 ok = r["polars_peak_mb"] <= TARGET_MB_1M
                 notes.append(f"N={r['n']:,}: polars peak {r['polars_peak_mb']:,.0f} MB {'≤' if ok else '>'} {TARGET_MB_1M} MB {'OK' if ok else 'MISSED'}")
+            if "cli_s" in r:
+                ok = r["cli_s"] <= TARGET_SECONDS_1M and r["cli_peak_mb"] <= TARGET_MB_1M
+                notes.append(f"N={r['n']:,}: zengshou analyze end to end {r['cli_s']:.1f} s, peak {r['cli_peak_mb']:,.0f} MB "
+                             f"{'OK' if ok else 'MISSED'} (targets {TARGET_SECONDS_1M} s, {TARGET_MB_1M} MB)")
     return notes
 
 

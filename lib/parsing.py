@@ -5,6 +5,10 @@ the parsed value and a Chinese reason (null when the cell is fine) — so the re
 million-row column in one vectorised pass. The scalar helpers (``parse_amount`` …) run the
 very same expressions on one value, so tests of the scalar form test the column form.
 
+A column may also come typed (a parquet Float64, Int64, Boolean or Date): the parsers read it
+as the text polars writes for it, with the same result, but take the plain cells (a finite
+non-negative amount, a year in range …) in their own type without writing them out as text.
+
 A cell that cannot be read never becomes 0: it gets a reason, and the reader rejects the row.
 Blank money cells are 0 only where the data contract says so (income amounts).
 """
@@ -14,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 import polars as pl
@@ -99,11 +103,18 @@ def clean_text(expr: pl.Expr) -> pl.Expr:
 DEDUPE_FROM = 10_000  # above this many cells, parse each distinct text once and join back
 
 
-def _staged(series: pl.Series, *stages: dict[str, pl.Expr], outputs: Sequence[str] = ("value", "reason"),
-            dedupe: bool = True) -> pl.DataFrame:
-    raw = series.cast(pl.String).rename("raw")
+class Shortcut(NamedTuple):
+    """Cells a parser reads without its stages: where ``accept`` holds (over column "raw"),
+    ``outputs`` are exactly what the stages would give. Plain cells (a typed Float64 amount, an
+    ID of digits) are nearly all cells of a big sheet; only the others go through the stages."""
+
+    accept: pl.Expr
+    outputs: dict[str, pl.Expr]
+
+
+def _run_stages(raw: pl.Series, stages: Sequence[dict[str, pl.Expr]], outputs: Sequence[str], dedupe: bool) -> pl.DataFrame:
     if len(raw) > 1 and raw.null_count() == len(raw):  # a column the sheet does not have: parse one blank
-        one = _staged(raw.head(1), *stages, outputs=outputs, dedupe=False)
+        one = _run_stages(raw.head(1), stages, outputs, dedupe=False)
         return one.select(pl.all().gather(pl.repeat(0, len(raw), dtype=pl.UInt32)))
     # Amounts, years, yes/no repeat a lot in a big sheet: parsing distinct texts is far cheaper.
     distinct = raw.unique() if dedupe and len(raw) > DEDUPE_FROM else raw
@@ -116,12 +127,61 @@ def _staged(series: pl.Series, *stages: dict[str, pl.Expr], outputs: Sequence[st
     return raw.to_frame().join(parsed, on="raw", how="left", nulls_equal=True, maintain_order="left").select(outputs)
 
 
+def _staged(series: pl.Series, *stages: dict[str, pl.Expr], outputs: Sequence[str] = ("value", "reason"),
+            dedupe: bool = True, shortcut: Callable[[pl.DataType], Shortcut | None] | None = None) -> pl.DataFrame:
+    """Run ``stages`` over the cells as text; typed cells (a parquet Float64 …) are read as the text
+    polars writes for them. ``shortcut(dtype)`` may read plain cells directly, in their own type.
+
+    Text that repeats (amounts, years) is deduplicated instead, which is as fast as a shortcut."""
+    raw = series.rename("raw")
+    quick = shortcut(raw.dtype) if shortcut is not None else None
+    if quick is None and raw.dtype != pl.String:
+        raw = raw.cast(pl.String)
+        quick = shortcut(pl.String) if shortcut is not None else None
+    if quick is None or raw.is_empty():
+        return _run_stages(raw.cast(pl.String), stages, outputs, dedupe)
+    frame = raw.to_frame()
+    accepted = frame.select((quick.accept & pl.col("raw").is_not_null()).fill_null(False)).to_series()
+    # what the stages give a blank cell; each stage works cell by cell, so cells can be split up
+    blank = _run_stages(pl.Series("raw", [None], dtype=pl.String), stages, outputs, dedupe=False)
+    if accepted.all():
+        return frame.select(quick.outputs[o].cast(blank.schema[o]).alias(o) for o in outputs)
+    rest = ~accepted & raw.is_not_null()
+    slow = _run_stages(raw.filter(rest).cast(pl.String), stages, outputs, dedupe)
+    position = pl.select(pl.when(rest).then(rest.cum_sum().cast(pl.Int64) - 1)).to_series().cast(pl.UInt32)
+    frame = frame.with_columns(accepted.alias("__accepted"), *(slow[o].gather(position).alias(f"__slow_{o}") for o in outputs))
+    return frame.select(
+        pl.when(pl.col("__accepted")).then(quick.outputs[o].cast(blank.schema[o]))
+        .when(pl.col("raw").is_null()).then(pl.lit(blank[o][0], dtype=blank.schema[o]))
+        .otherwise(pl.col(f"__slow_{o}"))
+        .alias(o)
+        for o in outputs
+    )
+
+
 def null_column(name: str, length: int) -> pl.Series:
     """An all-blank text column (a column the sheet does not have)."""
     return pl.repeat(None, length, dtype=pl.String, eager=True).alias(name)
 
 
 T = pl.col("text")
+R = pl.col("raw")
+_NO_REASON = pl.lit(None, dtype=pl.String)
+_EXACT_INT = 2**53  # integers below this are exact as Float64, like the digits read back from text
+
+
+def _plain_float(x: pl.Expr) -> pl.Expr:
+    """A Float64 that polars writes as a plain unsigned decimal with round-trip digits.
+
+    Polars writes 1e-5 ≤ x < 1e16 without an exponent (and −0.0 with its sign, which the text
+    parsers read as negative); the bounds here keep a margin inside that range."""
+    return x.is_finite() & (((x >= 1e-4) & (x < 1e15)) | ((x == 0) & (1.0 / x > 0)))
+
+
+def _exact_int(x: pl.Expr) -> pl.Expr:
+    return (x >= 0) & (x < _EXACT_INT)
+
+
 _DECIMAL = r"^(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$"
 _RANGE = r"\d[~\-—至到]\d"
 _NO_SPACES = {"text": clean_text(pl.col("raw")).str.replace_all(r"\s", "")}
@@ -147,7 +207,15 @@ def parse_amount_column(series: pl.Series, blank_is_zero: bool = True) -> pl.Dat
         .when(T.str.contains(_RANGE)).then(pl.lit("是一个范围，请填写确定的金额"))
         .otherwise(pl.lit("不是金额，请只填数字（单位：元）"))
     )
-    return _staged(series, _NO_SPACES, pieces, checks, {"value": value, "reason": reason})
+    return _staged(series, _NO_SPACES, pieces, checks, {"value": value, "reason": reason}, shortcut=_amount_shortcut)
+
+
+def _amount_shortcut(dtype: pl.DataType) -> Shortcut | None:
+    if dtype.is_integer():
+        return Shortcut(_exact_int(R), {"value": R.cast(pl.Float64).round(2), "reason": _NO_REASON})
+    if dtype == pl.Float64:
+        return Shortcut(_plain_float(R), {"value": R.round(2), "reason": _NO_REASON})
+    return None
 
 
 def parse_count_column(series: pl.Series) -> pl.DataFrame:
@@ -161,7 +229,16 @@ def parse_count_column(series: pl.Series) -> pl.DataFrame:
         .when(T.str.contains(r"^\d+\.\d+$")).then(pl.lit("人数应为整数"))
         .otherwise(pl.lit("不是整数"))
     )
-    return _staged(series, text, checks, {"value": value, "reason": reason})
+    return _staged(series, text, checks, {"value": value, "reason": reason}, shortcut=_count_shortcut)
+
+
+def _count_shortcut(dtype: pl.DataType) -> Shortcut | None:
+    if dtype.is_integer():
+        return Shortcut(_exact_int(R), {"value": pl.when(_exact_int(R)).then(R).cast(pl.Int64), "reason": _NO_REASON})
+    if dtype == pl.Float64:
+        accept = _plain_float(R) & (R == R.floor())
+        return Shortcut(accept, {"value": pl.when(accept).then(R).cast(pl.Int64), "reason": _NO_REASON})
+    return None
 
 
 YEAR_RANGE = (1990, 2100)
@@ -179,7 +256,17 @@ def parse_year_column(series: pl.Series) -> pl.DataFrame:
         .when(pl.col("shaped")).then(pl.lit(f"年度超出范围（{YEAR_RANGE[0]}–{YEAR_RANGE[1]}）"))
         .otherwise(pl.lit("不是4位年份"))
     )
-    return _staged(series, text, shaped, number, in_range, {"value": value, "reason": reason})
+    return _staged(series, text, shaped, number, in_range, {"value": value, "reason": reason}, shortcut=_year_shortcut)
+
+
+def _year_shortcut(dtype: pl.DataType) -> Shortcut | None:
+    if dtype.is_integer():
+        accept = R.is_between(*YEAR_RANGE)
+    elif dtype == pl.Float64:  # written 2022.0
+        accept = R.is_between(*YEAR_RANGE) & R.is_finite() & (R == R.floor())
+    else:
+        return None
+    return Shortcut(accept, {"value": pl.when(accept).then(R).cast(pl.Int64), "reason": _NO_REASON})
 
 
 def parse_months_column(series: pl.Series) -> pl.DataFrame:
@@ -195,7 +282,15 @@ def parse_months_column(series: pl.Series) -> pl.DataFrame:
         .when(T.str.contains(r"^-\d")).then(pl.lit("月数不能为负数"))
         .otherwise(pl.lit("不是月数，请填0–12的数字"))
     )
-    return _staged(series, text, shaped, number, in_range, {"value": value, "reason": reason})
+    return _staged(series, text, shaped, number, in_range, {"value": value, "reason": reason}, shortcut=_months_shortcut)
+
+
+def _months_shortcut(dtype: pl.DataType) -> Shortcut | None:
+    if dtype.is_integer():
+        return Shortcut(R.is_between(0, 12), {"value": R.cast(pl.Float64), "reason": _NO_REASON})
+    if dtype == pl.Float64:
+        return Shortcut(_plain_float(R) & (R <= 12), {"value": R, "reason": _NO_REASON})
+    return None
 
 
 TRUE_WORDS = ("是", "y", "yes", "1", "1.0", "√", "✓", "✔", "true", "有")
@@ -209,7 +304,17 @@ def parse_bool_column(series: pl.Series, blank: bool | None = False) -> pl.DataF
     mapped = {"mapped": T.replace_strict(mapping, default=None, return_dtype=pl.Boolean)}
     value = pl.when(T.is_null()).then(pl.lit(blank, dtype=pl.Boolean)).otherwise(pl.col("mapped"))
     reason = pl.when(T.is_not_null() & pl.col("mapped").is_null()).then(pl.lit("应填“是”或“否”"))
-    return _staged(series, text, mapped, {"value": value, "reason": reason})
+    return _staged(series, text, mapped, {"value": value, "reason": reason}, shortcut=_bool_shortcut)
+
+
+def _bool_shortcut(dtype: pl.DataType) -> Shortcut | None:
+    if dtype == pl.Boolean:  # written true / false
+        return Shortcut(pl.lit(True), {"value": R, "reason": _NO_REASON})
+    if dtype.is_integer():  # written 1 / 0
+        return Shortcut(R.is_in([0, 1]), {"value": R == 1, "reason": _NO_REASON})
+    if dtype == pl.Float64:  # written 1.0 / 0.0 (−0.0 is not a yes/no word)
+        return Shortcut((R == 1.0) | ((R == 0) & (1.0 / R > 0)), {"value": R == 1.0, "reason": _NO_REASON})
+    return None
 
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -225,7 +330,13 @@ def parse_date_column(series: pl.Series) -> pl.DataFrame:
     from_serial = pl.when(pl.col("serial").is_between(20_000, 80_000)).then(pl.lit(_EXCEL_EPOCH) + pl.duration(days=pl.col("serial")))
     value = {"value": pl.coalesce(pl.col("parsed"), from_serial)}
     reason = pl.when(T.is_not_null() & pl.col("value").is_null()).then(pl.lit("不是日期（如 2022-08-15）"))
-    return _staged(series, text, pieces, value, {"reason": reason})
+    return _staged(series, text, pieces, value, {"reason": reason}, shortcut=_date_shortcut)
+
+
+def _date_shortcut(dtype: pl.DataType) -> Shortcut | None:
+    if dtype == pl.Date:  # written YYYY-MM-DD
+        return Shortcut(R.dt.year().is_between(1900, 2999), {"value": R, "reason": _NO_REASON})
+    return None
 
 
 def parse_choice_column(series: pl.Series, mapping: Mapping[str, str], allowed: Sequence[str]) -> pl.DataFrame:
@@ -235,8 +346,19 @@ def parse_choice_column(series: pl.Series, mapping: Mapping[str, str], allowed: 
     return _staged(series, _NO_SPACES, value, {"reason": reason})
 
 
+# Text that NFKC and trimming leave as it is: printable ASCII and CJK unified ideographs
+# (neither has a compatibility form or combines), no space at either end.
+_PLAIN_TEXT = r"^[!-~\x{4E00}-\x{9FFF}](?:[ -~\x{4E00}-\x{9FFF}]*[!-~\x{4E00}-\x{9FFF}])?$"
+
+
+def _unchanged_if(shape: str) -> Callable[[pl.DataType], Shortcut | None]:
+    """Text cells of ``shape`` are their own value (the stages would leave them as they are)."""
+    return lambda dtype: Shortcut(R.str.contains(shape), {"value": R, "reason": _NO_REASON}) if dtype == pl.String else None
+
+
 def parse_text_column(series: pl.Series) -> pl.DataFrame:
-    return _staged(series, {"value": clean_text(pl.col("raw")), "reason": pl.lit(None, dtype=pl.String)}, dedupe=False)
+    return _staged(series, {"value": clean_text(pl.col("raw")), "reason": pl.lit(None, dtype=pl.String)}, dedupe=False,
+                   shortcut=_unchanged_if(_PLAIN_TEXT))
 
 
 # ---------------------------------------------------------------------------------------
@@ -254,7 +376,9 @@ def id_text(expr: pl.Expr) -> pl.Expr:
 
 
 def parse_id_column(series: pl.Series) -> pl.DataFrame:
-    return _staged(series, {"value": id_text(pl.col("raw")), "reason": pl.lit(None, dtype=pl.String)}, dedupe=False)
+    # ASCII digits and capitals: no full-width form, space, apostrophe or lower case to clean
+    return _staged(series, {"value": id_text(pl.col("raw")), "reason": pl.lit(None, dtype=pl.String)}, dedupe=False,
+                   shortcut=_unchanged_if(r"^[0-9A-Z]+$"))
 
 
 def parse_resident_id_column(series: pl.Series) -> pl.DataFrame:

@@ -22,10 +22,12 @@ system is handed to ``lib.system_export``.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import polars as pl
@@ -61,6 +63,8 @@ from lib.parsing import (
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb")
 HEADER_SEARCH_ROWS = 30  # title rows above the header are few; a header lower than this is not searched
 TOTAL_ROW = r"^\s*(合\s*计|小\s*计|总\s*计|共\s*计)"
+WHITESPACE_ONLY = r"^\s*$"  # regex \s and strip_chars() agree on every code point (both: Unicode White_Space)
+DECODE_CHUNK = 1 << 24  # bytes decoded at a time when checking or converting a CSV file's encoding
 RESIDENT_ID = "证件号码"
 
 # Stable codes: one rule, one code, one Chinese label (the reason sentence adds the detail).
@@ -152,14 +156,55 @@ class Grid:
     cells: pl.DataFrame
     first_row: int = 1
     numeric: Callable[[Sequence[int]], pl.DataFrame] | None = None
+    trimmed: bool = False  # cells already trimmed, blank ones null (CSV): no whitespace-only cell left
+
+    def top(self, n: int) -> list[tuple]:
+        return self.cells.head(n).rows()
+
+
+@dataclass
+class ParquetGrid:
+    """A parquet table read as a sheet: its column names are row 1, its rows follow.
+
+    The cells keep their types in ``frame``; ``cells`` (everything as text, like ``Grid``) is
+    only built when asked for. ``locate_table(…, typed=True)`` takes a header in row 1 straight
+    from ``frame``, so a million typed amounts are checked as numbers, never turned into text.
+    """
+
+    name: str
+    frame: pl.DataFrame
+    first_row: int = 1
+    trimmed: bool = False
+
+    @cached_property
+    def cells(self) -> pl.DataFrame:
+        # The header becomes row 1, as if the table had been saved from a sheet.
+        names = _grid_column_names(self.frame.width)
+        return pl.concat([
+            pl.DataFrame([self.frame.columns], schema=names, orient="row"),
+            self.frame.select(pl.all().cast(pl.String)).rename(dict(zip(self.frame.columns, names))),
+        ])
+
+    def top(self, n: int) -> list[tuple]:
+        return [tuple(self.frame.columns), *self.frame.head(n - 1).select(pl.all().cast(pl.String)).rows()]
+
+    def numeric(self, columns: Sequence[int]) -> pl.DataFrame:
+        flags = {f"c{i}": pl.concat([pl.Series([False]), self.frame.to_series(i).is_not_null()])
+                 if self.frame.dtypes[i].is_numeric() else pl.Series([False] * (self.frame.height + 1)) for i in columns}
+        return pl.DataFrame(flags)
 
 
 @dataclass
 class Table:
-    """A sheet after its header was found: canonical columns (text) and their row numbers."""
+    """A sheet after its header was found: canonical columns and their row numbers.
+
+    Cells are text, except in a table taken typed from a parquet file: there, columns of
+    numbers, yes/no or dates keep their type (the parsers read them as the text polars
+    writes for them); IDs and text are text.
+    """
 
     sheet: str
-    cells: pl.DataFrame  # canonical column names, Utf8, plus SOURCE_ROW
+    cells: pl.DataFrame  # canonical column names, plus SOURCE_ROW
     header_row: int
     numeric: pl.DataFrame | None  # Boolean per ID column present: cell held as a number
     notes: pl.DataFrame = field(default_factory=empty_problems)  # header findings
@@ -194,63 +239,94 @@ def _excel_grids(path: Path) -> dict[str, Callable[[], Grid]]:
     return {name: (lambda name=name: load(name)) for name in names}
 
 
-def _decode(path: Path) -> str:
+def _utf8_bytes(path: Path) -> bytes:
+    """The file's text as UTF-8 bytes without BOM (converted from GB18030 when it is not UTF-8)."""
     data = path.read_bytes()
+    view = memoryview(data)
     for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK ⊂ GB18030
+        # Decoded a chunk at a time, so a big file is never held as one Python str; UTF-8 is only
+        # checked (polars reads the bytes), GB18030 is converted.
+        decoder = codecs.getincrementaldecoder(encoding)()
+        converted = []
         try:
-            return data.decode(encoding)
+            for start in range(0, len(data), DECODE_CHUNK):
+                text = decoder.decode(view[start:start + DECODE_CHUNK])
+                if encoding != "utf-8-sig":
+                    converted.append(text.encode("utf-8"))
+            text = decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
+        if encoding == "utf-8-sig":
+            return data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+        return b"".join([*converted, text.encode("utf-8")])
     raise InputError(f"无法读取文件「{path.name}」：编码既不是 UTF-8 也不是 GBK/GB18030")
 
 
+def _first_lines(data: bytes, count: int) -> list[str]:
+    """``text.splitlines()[:count]`` of UTF-8 ``data``, decoding only as much as needed."""
+    size = 1 << 16
+    while True:
+        lines = data[:size].decode("utf-8", errors="ignore").splitlines()  # errors: a character cut at the end
+        if len(lines) > count or size >= len(data):
+            return lines[:count]
+        size *= 4
+
+
 def _csv_grid(path: Path, sheet: str) -> Grid:
-    text = _decode(path)
+    data = _utf8_bytes(path)
     # polars takes the width of the first line it parses, so start at the first of the widest
     # top lines: a short title line ("南岗村脱贫户收入排查表") is skipped, a padded one is kept.
-    head = list(csv.reader(io.StringIO("\n".join(text.splitlines()[:HEADER_SEARCH_ROWS]))))
+    head = list(csv.reader(io.StringIO("\n".join(_first_lines(data, HEADER_SEARCH_ROWS)))))
     widths = [len(row) for row in head]
     skip = widths.index(max(widths)) if widths else 0
     try:
         cells = pl.read_csv(
-            text.encode("utf-8"), has_header=False, skip_lines=skip, infer_schema=False,
+            data, has_header=False, skip_lines=skip, infer_schema=False,
             truncate_ragged_lines=True, raise_if_empty=False,
         )
     except pl.exceptions.PolarsError as exc:
         raise InputError(f"无法读取文件「{path.name}」（工作表「{sheet}」）：不是有效的 CSV 文件（{exc}）") from None
+    del data
+    cells = _single_chunks(cells)
     cells.columns = _grid_column_names(cells.width)
-    return Grid(sheet, cells.with_columns(pl.all().str.strip_chars().replace("", None)), skip + 1)
+    for i, column in enumerate(cells.iter_columns()):
+        cells.replace_column(i, _trimmed(column))
+    return Grid(sheet, cells, skip + 1, trimmed=True)
 
 
-def _parquet_grid(path: Path, sheet: str) -> Grid:
+def _trimmed(cells: pl.Series) -> pl.Series:
+    """Cells without surrounding spaces, empty ones null; a column that needs neither is kept as it is."""
+    if cells.str.contains(r"^\s|\s$").any():  # \s: what strip_chars() strips (see WHITESPACE_ONLY)
+        cells = cells.str.strip_chars()
+    return cells.replace("", None) if (cells == "").any() else cells
+
+
+def _parquet_grid(path: Path, sheet: str) -> ParquetGrid:
     try:
         frame = pl.read_parquet(path)
     except Exception as exc:  # pyarrow/polars raise various errors for a file that is not parquet
         raise InputError(f"无法读取文件「{path.name}」（工作表「{sheet}」）：不是有效的 parquet 文件（{type(exc).__name__}）") from None
-    # The header becomes row 1, as if the table had been saved from a sheet.
-    numeric_columns = [i for i, dtype in enumerate(frame.dtypes) if dtype.is_numeric()]
-    texts = frame.select(pl.all().cast(pl.String))
-    cells = pl.concat(
-        [pl.DataFrame([frame.columns], schema=_grid_column_names(frame.width), orient="row"),
-         texts.rename(dict(zip(texts.columns, _grid_column_names(frame.width))))]
-    )
+    return ParquetGrid(sheet, _single_chunks(frame))
 
-    def numeric(columns: Sequence[int]) -> pl.DataFrame:
-        flags = {f"c{i}": pl.concat([pl.Series([False]), frame.to_series(i).is_not_null()]) if i in numeric_columns
-                 else pl.Series([False] * (frame.height + 1)) for i in columns}
-        return pl.DataFrame(flags)
 
-    return Grid(sheet, cells, 1, numeric)
+def _single_chunks(frame: pl.DataFrame) -> pl.DataFrame:
+    """Each column in one piece. A file comes in pieces (parquet row groups, CSV blocks), and the
+    first select over several columns would copy the whole table to line them up; here one
+    column is copied at a time and its pieces are freed at once."""
+    for i, series in enumerate(frame.iter_columns()):
+        if series.n_chunks() > 1:
+            frame.replace_column(i, series.rechunk())
+    return frame
 
 
 def _sheet_key(name: str) -> str:
     return normalise_header(name).lower()
 
 
-def _folder_grids(folder: Path) -> dict[str, Callable[[], Grid]]:
+def _folder_grids(folder: Path) -> dict[str, Callable[[], Grid | ParquetGrid]]:
     """Files named after the sheets (户信息.csv / households.parquet …); CSV wins over parquet."""
     wanted = {_sheet_key(s): s for s in SHEETS} | {SHEET_EN[s]: s for s in SHEETS}
-    found: dict[str, Callable[[], Grid]] = {}
+    found: dict[str, Callable[[], Grid | ParquetGrid]] = {}
     for suffix, loader in ((".parquet", _parquet_grid), (".csv", None)):
         for file in sorted(folder.glob(f"*{suffix}")):
             sheet = wanted.get(_sheet_key(file.stem))
@@ -263,9 +339,9 @@ def _folder_grids(folder: Path) -> dict[str, Callable[[], Grid]]:
     return found
 
 
-def every_file_grids(folder: Path) -> dict[str, Callable[[], Grid]]:
+def every_file_grids(folder: Path) -> dict[str, Callable[[], Grid | ParquetGrid]]:
     """Every CSV file and every sheet of every workbook in a folder (for system exports, one per year)."""
-    found: dict[str, Callable[[], Grid]] = {}
+    found: dict[str, Callable[[], Grid | ParquetGrid]] = {}
     for file in sorted(folder.iterdir()):
         suffix = file.suffix.lower()
         if file.name.startswith((".", "~$")):  # hidden files and Excel's lock files
@@ -293,10 +369,15 @@ def _best_header(rows: Sequence[Sequence[object]], columns: Sequence[Column]) ->
     return best
 
 
-def locate_table(grid: Grid, columns: Sequence[Column], sheet: str | None = None) -> Table:
-    """Find the header row and return the body with canonical column names."""
+def locate_table(grid: Grid | ParquetGrid, columns: Sequence[Column], sheet: str | None = None,
+                 typed: bool = False) -> Table:
+    """Find the header row and return the body with canonical column names.
+
+    With ``typed``, a parquet table whose header is its column names keeps the types of its
+    number, yes/no and date columns (see ``Table``); otherwise every cell is text.
+    """
     sheet = sheet or grid.name
-    top = grid.cells.head(HEADER_SEARCH_ROWS).rows()
+    top = grid.top(HEADER_SEARCH_ROWS)
     index = _best_header(top, columns)
     if index is None:
         names = "、".join(c.name for c in columns if c.required)
@@ -325,11 +406,14 @@ def locate_table(grid: Grid, columns: Sequence[Column], sheet: str | None = None
         raise InputError(
             f"工作表「{sheet}」缺少必填列「{c.name}」（表头在第{header_row}行；可用的列名：{accepted}）"
         )
-    body = grid.cells.slice(index + 1)
-    # whitespace-only cells are blank (strip_chars trims Unicode spaces, full-width ones too)
-    cells = body.select(
-        pl.when(pl.col(f"c{p}").str.strip_chars() != "").then(pl.col(f"c{p}")).alias(name) for name, p in positions.items()
-    ).with_columns(pl.int_range(pl.len(), dtype=pl.Int64).add(header_row + 1).alias(SOURCE_ROW))
+    if typed and isinstance(grid, ParquetGrid) and index == 0:
+        body = [_typed_cells(grid.frame.to_series(p), _column(columns, name)) for name, p in positions.items()]
+    else:
+        body = [grid.cells.get_column(f"c{p}").slice(index + 1) for p in positions.values()]
+    if not grid.trimmed:
+        body = [_blank_if_spaces(series) for series in body]
+    cells = pl.DataFrame([series.alias(name) for name, series in zip(positions, body)]).with_columns(
+        pl.int_range(pl.len(), dtype=pl.Int64).add(header_row + 1).alias(SOURCE_ROW))
     id_columns = [name for name in positions if _column(columns, name).dtype == "id"]
     numeric = None
     if grid.numeric is not None and id_columns:
@@ -341,6 +425,21 @@ def locate_table(grid: Grid, columns: Sequence[Column], sheet: str | None = None
             flags = grid.numeric([positions[n] for n in id_columns]).slice(index + 1)
             numeric = flags.rename(dict(zip(flags.columns, id_columns)))
     return Table(sheet, cells, header_row, numeric, pl.DataFrame(notes, schema=empty_problems().schema, orient="row"))
+
+
+def _typed_cells(series: pl.Series, column: Column) -> pl.Series:
+    """A parquet column as the parsers take it: IDs, text and choices as text (as a sheet shows
+    them); numbers, yes/no and dates in their own type; anything else as text."""
+    keeps_type = series.dtype.is_numeric() or series.dtype in (pl.Boolean, pl.Date)
+    return series if keeps_type and column.dtype not in ("id", "text", "choice") else series.cast(pl.String)
+
+
+def _blank_if_spaces(cells: pl.Series) -> pl.Series:
+    """Whitespace-only text cells are blank (Unicode spaces, full-width ones too)."""
+    if cells.dtype != pl.String or not cells.str.contains(WHITESPACE_ONLY).any():
+        return cells
+    cell = pl.col(cells.name)
+    return cells.to_frame().select(pl.when(~cell.str.contains(WHITESPACE_ONLY)).then(cell)).to_series()
 
 
 def _column(columns: Sequence[Column], name: str) -> Column:
@@ -373,7 +472,7 @@ def parse_cells(column: Column, raw: pl.Series, numeric: pl.Series | None = None
         out = PARSERS[column.dtype](raw)
     if "finding" not in out.columns:
         out = out.with_columns(pl.lit(None, dtype=pl.String).alias("finding"))
-    if numeric is not None:
+    if numeric is not None and numeric.any():  # no cell held as a number: nothing to add
         out = out.with_columns(pl.coalesce(stored_as_number_reason(out["value"], numeric), pl.col("reason")).alias("reason"))
     blank = raw.is_null()  # locate_table made whitespace-only cells null
     value, reason = pl.col("value"), pl.col("reason")
@@ -403,32 +502,52 @@ def _describe(sheet: str) -> Callable[[pl.Expr, pl.Expr, pl.Expr], pl.Expr]:
 
 
 def check_table(table: Table, columns: Sequence[Column]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, int]:
-    """Parse and check one table: (used rows, rejects, findings, rows read)."""
+    """Parse and check one table: (used rows, rejects, findings, rows read).
+
+    Columns are parsed one by one; the problem lines are built only from the rows that have a
+    problem, so a clean million-row sheet costs little more than its parsing.
+    """
     sheet = table.sheet
     names = [c.name for c in columns if c.name in table.cells.columns]
     cells = table.cells
     if table.numeric is not None:
         cells = cells.with_columns(table.numeric.rename(lambda n: f"__numeric_{n}"))
-    blank = pl.all_horizontal(pl.col(n).is_null() for n in names)
-    cells = cells.filter(~blank)
+    blank = cells.select(pl.all_horizontal(pl.col(n).is_null() for n in names)).to_series()
+    if blank.any():
+        cells = cells.filter(~blank)
     rows_read = cells.height
 
-    parts = [cells.select(SOURCE_ROW)]
+    values: dict[str, pl.Series] = {}
+    reasons: dict[str, pl.Series] = {}  # (reject) only for columns with at least one
+    notes: dict[str, pl.Series] = {}  # findings, likewise
     for column in columns:
         raw = cells[column.name] if column.name in names else null_column(column.name, cells.height)
         numeric = cells[f"__numeric_{column.name}"] if f"__numeric_{column.name}" in cells.columns else None
         out = parse_cells(column, raw, numeric)
-        parts.append(out.rename({"value": column.name, "reason": f"__reason_{column.name}",
-                                 "finding": f"__finding_{column.name}"}))
+        values[column.name] = out["value"].alias(column.name)
+        if out["reason"].null_count() < out.height:
+            reasons[column.name] = out["reason"]
+        if out["finding"].null_count() < out.height:
+            notes[column.name] = out["finding"]
     # 合计 is written in a label column (户编号, 村 …), never in an amount
     labels = [c.name for c in columns if c.name in names and c.dtype in ("id", "text")]
     is_total = pl.any_horizontal(pl.col(n).str.contains(TOTAL_ROW).fill_null(False) for n in labels) if labels else pl.lit(False)
-    parts.append(cells.select(is_total.alias("__total"), *(pl.col(n).alias(f"__raw_{n}") for n in names)))
-    checked = pl.concat(parts, how="horizontal")
+    total = cells.select(is_total.alias("__total")).to_series()
+    has_problem = total
+    for reason in reasons.values():
+        has_problem = has_problem | reason.is_not_null()
+    # The rows with a problem, with their cells as the user typed them (typed cells as text).
+    checked = pl.DataFrame([
+        cells[SOURCE_ROW], total,
+        *(r.alias(f"__reason_{n}") for n, r in reasons.items()),
+        *(cells[n].alias(f"__raw_{n}") for n in names),
+    ]).filter(has_problem).with_columns(pl.col(f"__raw_{n}").cast(pl.String) for n in names)
 
     # One problem per (row, column), in column order; a 合计 row reports only that it is one.
     problems = []
     for order, column in enumerate(columns):
+        if column.name not in reasons:
+            continue
         reason = pl.col(f"__reason_{column.name}")
         raw = pl.col(f"__raw_{column.name}") if column.name in names else pl.lit(None, dtype=pl.String)
         found = checked.filter(reason.is_not_null() & ~pl.col("__total")).select(
@@ -458,9 +577,14 @@ def check_table(table: Table, columns: Sequence[Column]) -> tuple[pl.DataFrame, 
     # Duplicate keys among rows otherwise fine: the first stays, later ones are rejected.
     keys = KEYS.get(sheet, ())
     if keys:
-        clean_rows = checked.join(problems_frame.select(pl.col("行号").alias(SOURCE_ROW)).unique(), on=SOURCE_ROW, how="anti")
-        first = clean_rows.group_by(keys, maintain_order=True).agg(pl.col(SOURCE_ROW).first().alias("__first"))
-        dup = clean_rows.join(first, on=list(keys)).filter(pl.col(SOURCE_ROW) != pl.col("__first"))
+        clean_rows = pl.DataFrame([cells[SOURCE_ROW], *(values[k] for k in keys)])
+        if has_problem.any():
+            clean_rows = clean_rows.filter(~has_problem)
+        # Rows whose key hash repeats hold every repeated key (and, rarely, a hash collision, which
+        # the grouping below sorts out); there are usually none, so the full grouping is skipped.
+        repeated = clean_rows.filter(clean_rows.select(keys).hash_rows().is_duplicated())
+        first = repeated.group_by(keys, maintain_order=True).agg(pl.col(SOURCE_ROW).first().alias("__first"))
+        dup = repeated.join(first, on=list(keys)).filter(pl.col(SOURCE_ROW) != pl.col("__first"))
         key_text = pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator="、")
         problems_frame = pl.concat([
             problems_frame,
@@ -484,20 +608,28 @@ def check_table(table: Table, columns: Sequence[Column]) -> tuple[pl.DataFrame, 
             pl.concat_str(pl.lit(f"工作表「{sheet}」第"), pl.col("行号").cast(pl.String), pl.lit("行："), pl.col("原因")).alias("原因"),
         )
     )
-    used = checked.join(rejects.select(pl.col("行号").alias(SOURCE_ROW)), on=SOURCE_ROW, how="anti")
+    used = ~cells[SOURCE_ROW].is_in(rejects["行号"].implode())
 
     findings = [table.notes]
     for column in columns:
-        name = f"__finding_{column.name}"
-        if used[name].null_count() < used.height:
-            raw = pl.col(f"__raw_{column.name}") if column.name in names else pl.lit(None, dtype=pl.String)
-            findings.append(used.filter(pl.col(name).is_not_null()).select(
+        if column.name not in notes:
+            continue
+        raw = cells[column.name] if column.name in names else null_column(column.name, cells.height)
+        noted = (
+            pl.DataFrame([cells[SOURCE_ROW], notes[column.name].alias("__finding"), raw.alias("__raw"), used.alias("__used")])
+            .filter(pl.col("__finding").is_not_null() & pl.col("__used"))
+            .with_columns(pl.col("__raw").cast(pl.String))
+        )
+        if noted.height:
+            findings.append(noted.select(
                 pl.lit(sheet).alias("工作表"), pl.col(SOURCE_ROW).alias("行号"), pl.lit(column.name).alias("列"),
-                raw.alias("值"), pl.lit("W201").alias("代码"),
+                pl.col("__raw").alias("值"), pl.lit("W201").alias("代码"),
                 pl.concat_str(pl.lit(f"工作表「{sheet}」第"), pl.col(SOURCE_ROW).cast(pl.String), pl.lit("行："),
-                              _describe(sheet)(pl.lit(column.name), raw, pl.col(name))).alias("原因"),
+                              _describe(sheet)(pl.lit(column.name), pl.col("__raw"), pl.col("__finding"))).alias("原因"),
             ))
-    frame = used.select(*(c.name for c in columns), SOURCE_ROW)
+    frame = pl.DataFrame([*(values[c.name] for c in columns), cells[SOURCE_ROW]])
+    if rejects.height:
+        frame = frame.filter(used)
     return frame, rejects, pl.concat(findings), rows_read
 
 
@@ -524,7 +656,7 @@ def check_years(income: pl.DataFrame, sheet: str = SHEET_INCOME) -> None:
 # ---------------------------------------------------------------------------------------
 
 
-def _sources(path: Path) -> dict[str, Callable[[], Grid]]:
+def _sources(path: Path) -> dict[str, Callable[[], Grid | ParquetGrid]]:
     if path.is_dir():
         return _folder_grids(path)
     if path.suffix.lower() in EXCEL_SUFFIXES:
@@ -534,7 +666,7 @@ def _sources(path: Path) -> dict[str, Callable[[], Grid]]:
     )
 
 
-def _find_sheet(sources: dict[str, Callable[[], Grid]], sheet: str) -> Callable[[], Grid] | None:
+def _find_sheet(sources: dict[str, Callable[[], Grid | ParquetGrid]], sheet: str) -> Callable[[], Grid | ParquetGrid] | None:
     wanted = {_sheet_key(sheet), SHEET_EN[sheet]}
     return next((load for name, load in sources.items() if _sheet_key(name) in wanted), None)
 
@@ -561,8 +693,9 @@ def read_input(path: str | Path) -> InputData:
                 continue
             present = "、".join(sources) or "无"
             raise InputError(f"找不到工作表「{sheet}」（「{path.name}」中有：{present}）")
-        table = locate_table(load(), columns, sheet)
+        table = locate_table(load(), columns, sheet, typed=True)
         frame, sheet_rejects, sheet_findings, count = check_table(table, columns)
+        del table  # the sheet's cells, before the next sheet is read
         frames[sheet], rows_read[sheet] = frame, count
         rejects.append(sheet_rejects)
         findings.append(sheet_findings)

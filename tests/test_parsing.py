@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 
 from lib.catalogue import HOUSEHOLD_COLUMNS, INCOME_COLUMNS
 from lib.parsing import (
+    clean_text,
+    id_text,
     match_columns,
     normalise_header,
     normalise_phone,
@@ -14,10 +16,17 @@ from lib.parsing import (
     parse_amount,
     parse_amount_column,
     parse_bool,
+    parse_bool_column,
+    parse_count_column,
     parse_date,
+    parse_date_column,
+    parse_id_column,
     parse_int,
     parse_months,
+    parse_months_column,
+    parse_text_column,
     parse_year,
+    parse_year_column,
     resident_id_problem,
     resident_id_valid,
 )
@@ -209,3 +218,67 @@ def test_text_without_digits_is_never_an_amount(text):
         assert (value, reason) == (0.0, None)
     else:
         assert value is None and reason, text
+
+
+# ---------------------------------------------------------------------------------------
+# Typed columns (parquet) read exactly as their text; plain text skips the cleaning stages
+# ---------------------------------------------------------------------------------------
+
+_TYPED_PARSERS = {
+    "amount": parse_amount_column,
+    "amount_blank_null": lambda s: parse_amount_column(s, blank_is_zero=False),
+    "count": parse_count_column,
+    "year": parse_year_column,
+    "months": parse_months_column,
+    "bool": parse_bool_column,
+    "date": parse_date_column,
+}
+_EDGE_FLOATS = [0.0, -0.0, 1.0, 12.0, 12.5, 13.0, 2022.0, 2100.5, 1e-4, 9.99e-5, 1e-5, 1e-7, 0.1 + 0.2, 1 / 3,
+                123456.785, 1e15, 9.9e15, 1e16, 1e20, -5.0, float("nan"), float("inf"), -float("inf"), None]
+_EDGE_INTS = [0, 1, 2, 12, 13, -1, 1989, 1990, 2022, 2100, 2101, 2**53 - 1, 2**53 + 1, 10**18, None]
+
+
+@pytest.mark.parametrize("parser", list(_TYPED_PARSERS))
+@pytest.mark.parametrize("series", [
+    pl.Series(_EDGE_FLOATS, dtype=pl.Float64),
+    pl.Series(_EDGE_FLOATS, dtype=pl.Float32),
+    pl.Series(_EDGE_INTS, dtype=pl.Int64),
+    pl.Series([v for v in _EDGE_INTS if v is None or 0 <= v < 2**64], dtype=pl.UInt64),
+    pl.Series([True, False, None], dtype=pl.Boolean),
+    pl.Series([dt.date(2022, 8, 15), dt.date(1899, 12, 31), dt.date(3000, 1, 1), None], dtype=pl.Date),
+    pl.Series([None, None], dtype=pl.Float64),
+], ids=["f64", "f32", "i64", "u64", "bool", "date", "blank"])
+def test_typed_column_reads_as_its_text(parser, series):
+    # A typed parquet cell must give what its text (as the sheet grid shows it) gives:
+    # −0.0 and NaN are not amounts, 2022.0 is a year, 1e+20 is not a plain number.
+    parse = _TYPED_PARSERS[parser]
+    assert parse(series).equals(parse(series.cast(pl.String)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True),
+                          st.integers(0, 10**9).map(lambda n: n / 100)), min_size=1, max_size=40))
+def test_typed_amounts_any_float_read_as_their_text(values):
+    series = pl.Series(values, dtype=pl.Float64)
+    for parse in (parse_amount_column, parse_count_column, parse_months_column, parse_year_column):
+        assert parse(series).equals(parse(series.cast(pl.String)))
+
+
+def test_typed_amount_plain_cells_need_no_text():
+    out = parse_amount_column(pl.Series([1200.0, 350.5, None, -0.0, float("nan")]))
+    assert out["value"].to_list()[:3] == [1200.0, 350.5, 0.0]
+    assert out["value"].to_list()[3:] == [None, None]
+    assert "负数" in out["reason"][3] and "不是金额" in out["reason"][4]
+
+
+_TEXT_ALPHABET = st.sampled_from(list("0a9Zz户南岗村 -'\u3000\t１Ａｈ丌\uf900e\u0301"))  # full-width, compatibility, combining
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=_TEXT_ALPHABET, max_size=6)), min_size=1, max_size=30))
+def test_text_and_id_shortcut_equal_the_cleaning(texts):
+    # Plain cells skip NFKC and trimming; that must never change a value.
+    series = pl.Series(texts, dtype=pl.String)
+    expected = pl.DataFrame({"raw": series})
+    assert parse_text_column(series)["value"].to_list() == expected.select(clean_text(pl.col("raw"))).to_series().to_list()
+    assert parse_id_column(series)["value"].to_list() == expected.select(id_text(pl.col("raw"))).to_series().to_list()

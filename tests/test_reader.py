@@ -295,3 +295,115 @@ def test_every_income_row_is_used_or_rejected_and_bad_cells_never_zero(tmp_path_
     for line, wage, dibao in data.income.select(SOURCE_ROW, "务工收入", "低保金").iter_rows():
         assert (wage, dibao) == (expected[typed[line][0]], expected[typed[line][1]])
     assert all(data.income[c].null_count() == 0 for c in ITEM_NAMES)
+
+
+# ---------------------------------------------------------------------------------------
+# Typed parquet is checked in its own types, with the same outcome as its text
+# ---------------------------------------------------------------------------------------
+
+
+def _dirty_typed_frames(frames):
+    households = pl.concat([
+        frames["户信息"].with_columns(
+            pl.col("家庭人口数", "劳动力人数").cast(pl.Int64),
+            pl.col("是否低保户").replace_strict({"是": True, "否": False}, return_dtype=pl.Boolean),
+        ),
+        pl.DataFrame({"户编号": ["0004", "0005", "0006", "合计", "0001", "   ", None],
+                      "村": ["南岗村", "南岗村", "\u3000", None, "南岗村", None, None],
+                      "家庭人口数": [0, -1, 2, 6, 2, None, None], "劳动力人数": [1, 2**53 + 1, 0, None, 1, None, None],
+                      "是否低保户": [None, True, False, None, None, None, None]}),
+    ], how="diagonal_relaxed")
+    income = pl.concat([
+        frames["收入"].with_columns(pl.col("年度").cast(pl.Float64), pl.col("务工收入", "低保金").cast(pl.Float64)),
+        pl.DataFrame({"户编号": ["0001", "0002", "0003", "0003", "0003", "0003"],
+                      "年度": [2022.0, 2021.0, 2023.0, 2024.0, 22.0, 2025.5],
+                      "务工收入": [5.0, -5.0, float("nan"), -0.0, 1e20, 1e-7],
+                      "低保金": [None, None, float("inf"), 0.125, None, 3.0]}),
+    ], how="diagonal_relaxed")
+    return {"户信息": households, "收入": income}
+
+
+def _write_parquet_folder(folder, frames):
+    folder.mkdir()
+    for sheet, frame in frames.items():
+        frame.write_parquet(folder / f"{sheet}.parquet")
+    return folder
+
+
+def test_typed_parquet_gives_what_its_text_gives(tmp_path, frames):
+    # Numbers stay numbers in the reader; rejects must still show the cell as the sheet shows it.
+    typed = _dirty_typed_frames(frames)
+    text = {sheet: frame.select(pl.all().cast(pl.String)) for sheet, frame in typed.items()}
+    from_typed = read_input(_write_parquet_folder(tmp_path / "typed", typed))
+    from_text = read_input(_write_parquet_folder(tmp_path / "text", text))
+    for name in ("households", "income", "measures", "rejects", "findings"):
+        assert getattr(from_typed, name).equals(getattr(from_text, name)), name
+    assert from_typed.rows_read == from_text.rows_read
+    _invariant(from_typed)
+    # the cases themselves, so the comparison cannot pass by both being empty
+    codes = {(r["工作表"], r["行号"]): (r["代码"], r["值"]) for r in from_typed.rejects.iter_rows(named=True)}
+    assert codes[("户信息", 5)] == ("E104", "0")
+    assert codes[("户信息", 8)] == ("E108", "合计")
+    assert codes[("户信息", 9)][0] == "E106"
+    assert codes[("收入", 9)] == ("E102", "-5.0")
+    assert codes[("收入", 10)] == ("E102", "NaN")
+    assert codes[("收入", 11)] == ("E102", "-0.0")  # −0.0 reads as a negative amount, as its text does
+    assert codes[("收入", 12)] == ("E103", "22.0")
+    assert ("收入", 13) in codes  # 2025.5 is not a year
+    assert from_typed.income.filter(pl.col("户编号") == "0001").sort("年度")["年度"].to_list() == [2021, 2022]
+    assert from_typed.rows_read["户信息"] == 8  # blank rows (one of spaces only) are not counted
+
+
+def test_parquet_resident_id_held_as_integer_is_rejected(tmp_path, frames):
+    # 18 digits fit an Int64 but not Excel's 15 significant digits: the value cannot be trusted.
+    households = frames["户信息"].head(2).with_columns(
+        pl.Series("证件号码", [410102199001011234, None], dtype=pl.Int64), pl.col("户编号").cast(pl.Int64))
+    data = read_input(_write_parquet_folder(tmp_path / "pq", {"户信息": households, "收入": frames["收入"]}))
+    damaged = _reject(data, "户信息", 2)
+    assert (damaged["代码"], damaged["值"]) == ("E109", "410102199001011234")
+    assert data.households["户编号"].to_list() == ["2"]  # a short ID held as a number is kept, as text
+
+
+def test_parquet_header_below_row_one_is_still_found(tmp_path, frames):
+    # Column names that are not the header (an export with generic names): read as a sheet.
+    hh = frames["户信息"]
+    names = [f"column_{i}" for i in range(hh.width)]
+    header = pl.DataFrame([["南岗村脱贫户收入排查表"] + [None] * (hh.width - 1), hh.columns], schema=names, orient="row")
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    pl.concat([header, hh.rename(dict(zip(hh.columns, names)))]).write_parquet(folder / "户信息.parquet")
+    frames["收入"].write_parquet(folder / "收入.parquet")
+    data = read_input(folder)
+    assert data.households["户编号"].to_list() == ["0001", "0002", "0003"]
+    assert data.households[SOURCE_ROW].to_list() == [4, 5, 6]  # names row 1, title row 2, header row 3
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig"])
+def test_csv_decoded_in_small_chunks_reads_the_same(tmp_path, frames, encoding, monkeypatch):
+    # Chunk borders fall inside multi-byte characters (and the BOM): nothing may be lost or doubled.
+    folder = write_csv_folder(tmp_path / "csv", frames, encoding, titles={"户信息": "南岗村脱贫户收入排查表"})
+    whole = read_input(folder)
+    import lib.reader
+
+    monkeypatch.setattr(lib.reader, "DECODE_CHUNK", 5)
+    chunked = read_input(folder)
+    for name in ("households", "income", "measures", "rejects", "findings"):
+        assert getattr(chunked, name).equals(getattr(whole, name)), name
+    assert chunked.households["户主姓名"].to_list() == ["张三", "李四", "王五"]
+
+
+def test_csv_header_found_below_long_title_lines(tmp_path, frames):
+    # The header search decodes only the top of the file; long title lines must not hide the header.
+    folder = write_csv_folder(tmp_path / "csv", frames)
+    text = (folder / "户信息.csv").read_text(encoding="utf-8")
+    (folder / "户信息.csv").write_text(("说明" * 20_000 + "\n") * 3 + text, encoding="utf-8")
+    data = read_input(folder)
+    assert data.households[SOURCE_ROW].to_list() == [5, 6, 7]
+
+
+def test_whitespace_pattern_matches_what_strip_chars_strips():
+    # The reader tests cells with regex \s instead of trimming them; both must mean the same characters.
+    from lib.reader import WHITESPACE_ONLY
+
+    chars = pl.Series([chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF])
+    assert chars.str.contains(WHITESPACE_ONLY).equals(chars.str.strip_chars() == "")
