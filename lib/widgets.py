@@ -100,7 +100,7 @@ def _cell(value) -> str:
     if isinstance(value, float):
         return f"{value:,.0f}"
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
+        return "；".join(str(v) for v in value)
     return str(value)
 
 
@@ -121,7 +121,7 @@ def html_table(frame: pl.DataFrame, max_rows: int | None = None) -> str:
 def detail_html(detail) -> str:
     """The drill-down of one household as HTML."""
     p = detail.profile
-    recs = "、".join(MEASURE_BY_CODE[c].name for c in (p.get("推荐措施") or []) if c in MEASURE_BY_CODE) or "无"
+    recs = "；".join(MEASURE_BY_CODE[c].name for c in (p.get("推荐措施") or []) if c in MEASURE_BY_CODE) or "无"
     facts = (
         f"<p>上年人均纯收入 {_cell(p.get('上年人均纯收入'))} 元，本年 {_cell(p.get('本年人均纯收入'))} 元；"
         f"预警等级 {p.get('预警等级') or '—'}；推荐措施：{html.escape(recs)}</p>"

@@ -185,7 +185,7 @@ def test_household_table_joins_lists_and_names_measures():
     t = household_table(households())
     assert t.columns == list(TABLE_COLUMNS)
     first = t.row(0, named=True)
-    assert first["减收风险点"] == "点R3、点R4" and first["推荐措施"] == "公益岗就业帮扶"
+    assert first["减收风险点"] == "点R3；点R4" and first["推荐措施"] == "公益岗就业帮扶"
 
 
 def test_household_detail_gathers_both_years_risks_and_measures():
