@@ -14,6 +14,7 @@ from pathlib import Path
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 DEMO_INPUT = Path("data/raw/demo.xlsx")
 DEMO_PROCESSED = Path("data/processed")
+DEMO_POLICY_NAME = "demo_policy.toml"  # written next to the demo workbook
 
 
 def _years(values: list[int] | None) -> tuple[int, int] | None:
@@ -83,17 +84,18 @@ def cmd_what_if(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from lib.demo import write_demo
+    from lib.demo import write_demo, write_demo_policy
 
     start = time.perf_counter()
     path = write_demo(args.input, seed=args.seed)
-    print(f"已生成演示数据：{path}")
-    args.village, args.scheduler, args.policy, args.years = None, None, None, None
+    policy = write_demo_policy(Path(args.input).with_name(DEMO_POLICY_NAME))
+    print(f"已生成演示数据：{path}；本地政策参数：{policy}")
+    args.village, args.scheduler, args.policy, args.years = None, None, policy, None
     # the per-household results, as `zengshou analyze` writes them, for Excel users
-    cmd_analyze(argparse.Namespace(input=args.input, output=args.processed, policy=None, years=None))
+    cmd_analyze(argparse.Namespace(input=args.input, output=args.processed, policy=policy, years=None))
     # the plan's own scenario (4 public-welfare posts), linked from the index
     cmd_what_if(argparse.Namespace(
-        input=args.input, output=args.output, policy=None, years=None, name="假设分析_方案4个公益岗",
+        input=args.input, output=args.output, policy=policy, years=None, name="假设分析_方案4个公益岗",
         posts=4, pay=None, months=None, placement=None, industry=None, dibao_standard=None,
         threshold=None, flat_band=None,
     ))

@@ -1091,3 +1091,26 @@ def write_demo(path: str | Path = DEMO_PATH, seed: int = DEMO_SEED) -> Path:
     return write_input_workbook(
         path, book.households, book.income, book.measures, titles=book.titles, extra_rows=book.extra_rows
     )
+
+
+# The demo district's local parameters, as a county would keep them next to its data: the
+# rural 低保 standard is "set locally" (DESIGN.md) and Jiamusi's was not found (DOMAIN.md), so
+# the demo assumes figures of the order of the national rural average, and says so.
+DEMO_POLICY_TOML = """\
+# 前进区（演示）本地政策参数：只写与默认值（lib/policy_default.toml）不同的项。
+# 农村低保标准为演示假定值（佳木斯市公开标准未查到，取全国农村低保平均标准的量级），
+# 正式使用请按本地民政部门公布的标准填写。
+[years.2021]
+dibao_standard = 6300   # 元/人/年（演示假定值）
+
+[years.2022]
+dibao_standard = 6900   # 元/人/年（演示假定值）
+"""
+
+
+def write_demo_policy(path: str | Path) -> Path:
+    """Write the demo district's policy file (the 低保 standard it assumes) to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(DEMO_POLICY_TOML, encoding="utf-8")
+    return path

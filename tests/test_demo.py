@@ -505,3 +505,14 @@ def test_demo_workbook_income_values_survive_the_round_trip(district, book, read
         nfkc(got.filter(pl.col("户编号") != d4["户编号"]), "减收原因").sort("户编号", "年度"),
         nfkc(expected, "减收原因").sort("户编号", "年度"),
     )
+
+
+def test_demo_policy_sets_only_the_local_dibao_standard(tmp_path):
+    from lib.policy import default_policy, load_policy
+
+    policy = load_policy(demo.write_demo_policy(tmp_path / "demo_policy.toml"))
+    defaults = default_policy()
+    assert [policy.years[y].dibao_standard for y in (2021, 2022)] == [6300, 6900]
+    rules = ("flat_band", "exclude_basic_pension", "orange_drop", "orange_multiple", "work_cost_deduction")
+    assert all(getattr(policy, r) == getattr(defaults, r) for r in rules)  # the rest stays at the defaults
+    assert all(policy.threshold(y) == defaults.threshold(y) for y in defaults.years)
