@@ -83,6 +83,18 @@ def _menu(buttons: list[dict]) -> dict:
     )
 
 
+def _group_menu(options: list[tuple[str, dict]], group_size: int) -> dict:
+    """A dropdown showing one group of traces at a time. The traces were added group after
+    group, ``group_size`` each; option i shows (and lists in the legend) group i only and
+    applies its layout changes."""
+    n = len(options) * group_size
+    buttons = []
+    for i, (label, layout) in enumerate(options):
+        shown = [j // group_size == i for j in range(n)]
+        buttons.append(dict(label=label, method="update", args=[{"visible": shown, "showlegend": shown}, layout]))
+    return _menu(buttons)
+
+
 def _surveyed(households: pl.DataFrame) -> pl.DataFrame:
     """Households with both years' income (the others cannot be compared)."""
     return households.filter(pl.col("收入研判") != NOT_SURVEYED)
@@ -124,22 +136,15 @@ def income_kinds(households: pl.DataFrame, year_last: int, year_this: int) -> go
                 legendgroup=str(year), showlegend=not per_capita,
                 hovertemplate=f"%{{x}}<br>{year}年：%{{y:,.0f}} {unit}<extra></extra>",
             ))
-    # traces: 合计 last, 合计 this, 人均 last, 人均 this
-    def show(per_capita: bool) -> list[bool]:
-        return [not per_capita] * 2 + [per_capita] * 2
-
     fig.update_layout(
         barmode="group",
         yaxis=dict(title=dict(text="金额（元）"), tickformat=",.0f"),
         xaxis=dict(title=dict(text="收入类别")),
-        updatemenus=[_menu([
-            dict(label="合计（元）", method="update",
-                 args=[{"visible": show(False), "showlegend": show(False)},
-                       {"yaxis.title.text": "金额（元）"}]),
-            dict(label="人均（元/人）", method="update",
-                 args=[{"visible": show(True), "showlegend": show(True)},
-                       {"yaxis.title.text": "人均（元/人）"}]),
-        ])],
+        # traces: 合计 last, 合计 this, 人均 last, 人均 this
+        updatemenus=[_group_menu([
+            ("合计（元）", {"yaxis.title.text": "金额（元）"}),
+            ("人均（元/人）", {"yaxis.title.text": "人均（元/人）"}),
+        ], group_size=2)],
     )
     return fig
 
@@ -387,19 +392,14 @@ def measures_by_kind(measures: pl.DataFrame) -> go.Figure:
                 marker_color=STATUS_COLOURS.get(status, GREY), showlegend=metric == "措施数",
                 hovertemplate=f"%{{x}}<br>{status}：%{{y:,.0f}} {unit}<extra></extra>",
             ))
-    k = len(statuses)
     fig.update_layout(
         barmode="stack",
         yaxis=dict(title=dict(text="措施数（项）"), tickformat=",.0f"),
         xaxis=dict(title=dict(text="措施类型（牵头单位）")),
-        updatemenus=[_menu([
-            dict(label="措施数", method="update",
-                 args=[{"visible": [True] * k + [False] * k, "showlegend": [True] * k + [False] * k},
-                       {"yaxis.title.text": "措施数（项）"}]),
-            dict(label="预计增收（元）", method="update",
-                 args=[{"visible": [False] * k + [True] * k, "showlegend": [False] * k + [True] * k},
-                       {"yaxis.title.text": "预计增收（元/年）"}]),
-        ])],
+        updatemenus=[_group_menu([
+            ("措施数", {"yaxis.title.text": "措施数（项）"}),
+            ("预计增收（元）", {"yaxis.title.text": "预计增收（元/年）"}),
+        ], group_size=len(statuses))],
     )
     return fig
 
@@ -519,18 +519,14 @@ def fgt_by_village(fgt: pl.DataFrame, year_last: int, year_this: int) -> go.Figu
                 hovertemplate=(f"%{{x}} {year}年<br>{label}：%{{y:.4f}}<br>"
                                "监测线 %{customdata[0]:,.0f} 元，人口 %{customdata[1]} 人<extra></extra>"),
             ))
-    n = len(FGT_MEASURES)
     fig.update_layout(
         barmode="group",
         yaxis=dict(title=dict(text=FGT_MEASURES[0][1]), tickformat=".1%"),
         xaxis=dict(title=dict(text="村")),
-        updatemenus=[_menu([
-            dict(label=metric, method="update",
-                 args=[{"visible": [j // 2 == i for j in range(2 * n)],
-                        "showlegend": [j // 2 == i for j in range(2 * n)]},
-                       {"yaxis.title.text": label, "yaxis.tickformat": ".1%" if metric == "P0" else ".4f"}])
-            for i, (metric, label) in enumerate(FGT_MEASURES)
-        ])],
+        updatemenus=[_group_menu([
+            (metric, {"yaxis.title.text": label, "yaxis.tickformat": ".1%" if metric == "P0" else ".4f"})
+            for metric, label in FGT_MEASURES
+        ], group_size=2)],
     )
     return fig
 
