@@ -33,15 +33,17 @@ def cmd_template(args) -> int:
 
 
 def cmd_analyze(args) -> int:
-    from lib.analysis import analyze
-    from lib.policy import load_policy
-    from lib.reader import read_input
+    from lib.report.pipeline import analyse_input
+
+    write_results(analyse_input(args.input, args.policy, _years(args.years)), args.output)
+    return EXIT_OK
+
+
+def write_results(analysis, output) -> None:
+    """`zengshou analyze`'s files in ``output``, and what was found, in two lines."""
     from lib.writer import write_analysis
 
-    policy = load_policy(args.policy)
-    data = read_input(args.input)
-    analysis = analyze(data, policy, years=_years(args.years))
-    written = write_analysis(analysis, args.output)
+    written = write_analysis(analysis, output)
     s = analysis.summary
     counts = s.get("收入研判", {})
     print(
@@ -49,8 +51,7 @@ def cmd_analyze(args) -> int:
         + "，".join(f"{k} {v} 户" for k, v in counts.items())
         + f"；未使用的输入行 {analysis.rejects.height} 行（见 rejects.csv）"
     )
-    print(f"结果已写入 {Path(args.output)}：" + "、".join(p.name for p in written))
-    return EXIT_OK
+    print(f"结果已写入 {Path(output)}：" + "、".join(p.name for p in written))
 
 
 def cmd_report(args) -> int:
@@ -85,23 +86,26 @@ def cmd_what_if(args) -> int:
 
 def cmd_demo(args) -> int:
     from lib.demo import write_demo, write_demo_policy
+    from lib.report.pipeline import analyse_input, print_summary, report_from_analysis
+    from lib.report.scenario import STEM, run_what_if
+    from lib.what_if import PLAN_PRESET
 
     start = time.perf_counter()
     path = write_demo(args.input, seed=args.seed)
     policy = write_demo_policy(Path(args.input).with_name(DEMO_POLICY_NAME))
     print(f"已生成演示数据：{path}；本地政策参数：{policy}")
-    args.village, args.scheduler, args.policy, args.years = None, None, policy, None
-    # the per-household results, as `zengshou analyze` writes them, for Excel users
-    cmd_analyze(argparse.Namespace(input=args.input, output=args.processed, policy=policy, years=None))
-    # the plan's own scenario (4 public-welfare posts), linked from the index
-    cmd_what_if(argparse.Namespace(
-        input=args.input, output=args.output, policy=policy, years=None, name="假设分析_方案4个公益岗",
-        posts=4, pay=None, months=None, placement=None, industry=None, dibao_standard=None,
-        threshold=None, flat_band=None,
-    ))
-    status = cmd_report(args)
+    # analysed once: the per-household results for Excel users and every report come from it
+    analysis = analyse_input(path, policy)
+    write_results(analysis, args.processed)
+    # the plan's own scenario (its public-welfare posts), linked from the index
+    page = run_what_if(path, args.output, {"posts": PLAN_PRESET.posts}, policy_path=policy,
+                       stem=f"{STEM}_方案{PLAN_PRESET.posts}个公益岗")
+    print(f"已生成假设分析：{page.html}（用时 {page.seconds:.0f} 秒）")
+    result = report_from_analysis(analysis, args.output, workers=args.workers, policy_path=policy,
+                                  input_path=path, source=Path(path).name)
+    print_summary(result)
     print(f"演示完成，用时 {time.perf_counter() - start:.0f} 秒；打开 {Path(args.output) / 'index.html'} 查看报告")
-    return status
+    return EXIT_FAILED if result.failed else EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -229,7 +229,8 @@ def analyse_input(input_path, policy_path=None, years=None):
     from lib.policy import load_policy
     from lib.reader import read_input
 
-    return analyze(read_input(input_path), load_policy(policy_path), years=years)
+    policy = load_policy(policy_path)  # a bad policy file fails before a long read
+    return analyze(read_input(input_path), policy, years=years)
 
 
 def declared_parameters(template: Path) -> set[str]:
