@@ -204,7 +204,9 @@ def table_markup(
 ) -> str:
     """The markup behind ``html_table`` (a string, for pages built outside a notebook)."""
     mapping = _column_map(frame, columns)
-    shown = mask_frame(frame).select(list(mapping))
+    masked = mask_frame(frame)
+    # by Series, not select(names): polars reads a name like "^…$" as a regular expression
+    shown = pl.DataFrame([masked.get_column(c) for c in mapping])
     total = shown.height
     if total == 0:
         cap = f"<b>{html.escape(caption)}</b>：" if caption else ""
