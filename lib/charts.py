@@ -47,8 +47,8 @@ WARNING_COLOURS = {RED: "#d62728", ORANGE: "#ff7f0e", YELLOW: "#f2c500", GREEN: 
 GREY = "#b0b0b0"
 UP, DOWN, TOTAL = "#2ca02c", "#d62728", "#1f5fa8"
 STATUS_COLOURS = dict(zip(MEASURE_STATUSES, ("#9db4d3", "#2ca02c"), strict=True))  # 计划, 已落实
-# Income bands of ``Analysis.transitions`` (docs/contract.md), poorest first.
-BANDS = ("低于监测线", "监测线至1.5倍", "1.5倍以上")
+# Colours of the income bands of ``Analysis.transitions``, poorest first (their labels come
+# from the policy: `lib.poverty.band_labels`).
 BAND_COLOURS = ("#d62728", "#ff7f0e", "#2ca02c")
 
 _TEMPLATE = go.layout.Template(
@@ -531,16 +531,21 @@ def fgt_by_village(fgt: pl.DataFrame, year_last: int, year_this: int) -> go.Figu
     return fig
 
 
-def _band_order(values: Sequence[str]) -> list[str]:
+def _band_order(values: Sequence[str], bands: Sequence[str]) -> list[str]:
     present = list(dict.fromkeys(values))
-    return [b for b in BANDS if b in present] + [b for b in present if b not in BANDS]
+    return [b for b in bands if b in present] + [b for b in present if b not in bands]
 
 
-def transitions(trans: pl.DataFrame, year_last: int, year_this: int) -> go.Figure:
-    """Households moving between income bands (below the line, up to 1.5×, above) as a sankey."""
-    last = _band_order(trans.get_column("上年区间").to_list())
-    this = _band_order(trans.get_column("本年区间").to_list())
-    colour = {b: c for b, c in zip(BANDS, BAND_COLOURS, strict=True)}
+def transitions(trans: pl.DataFrame, year_last: int, year_this: int, policy: Policy | None = None) -> go.Figure:
+    """Households moving between income bands (below the line, up to the orange multiple,
+    above) as a sankey; ``policy`` names the bands (default: the shipped policy)."""
+    from lib.poverty import band_labels
+    from lib.policy import default_policy
+
+    bands = band_labels(policy or default_policy())
+    last = _band_order(trans.get_column("上年区间").to_list(), bands)
+    this = _band_order(trans.get_column("本年区间").to_list(), bands)
+    colour = dict(zip(bands, BAND_COLOURS, strict=True))
     totals_last = {b: int(trans.filter(pl.col("上年区间") == b).get_column("户数").sum()) for b in last}
     totals_this = {b: int(trans.filter(pl.col("本年区间") == b).get_column("户数").sum()) for b in this}
     labels = [f"{year_last}年 {b}（{totals_last[b]} 户）" for b in last] + [

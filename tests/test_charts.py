@@ -301,3 +301,15 @@ def test_waterfall_zooms_when_changes_are_small_beside_the_totals():
     assert "未从 0 开始" in fig.layout.yaxis.title.text
     big_change = items.with_columns(pl.Series("本年", [200_000.0, 9_000.0]))
     assert charts.change_waterfall(big_change, 2021, 2022).layout.yaxis.range is None
+
+
+def test_transitions_colour_the_bands_of_the_policys_orange_multiple():
+    from lib.poverty import transitions as band_table
+    from lib.policy import default_policy
+
+    policy = default_policy().with_rules(orange_multiple=2.0)
+    hh = pl.DataFrame({"上年人均纯收入": [5000.0, 9000.0, 20000.0], "本年人均纯收入": [5000.0, 9000.0, 20000.0]})
+    fig = charts.transitions(band_table(hh, policy, 2021, 2022), 2021, 2022, policy)
+    s = fig.data[0]
+    assert "2021年 监测线至2倍（1 户）" in s.node.label
+    assert list(s.node.color) == list(charts.BAND_COLOURS) * 2  # no band falls back to grey
