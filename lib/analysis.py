@@ -26,9 +26,18 @@ from lib.catalogue import (
 )
 from lib.classify import CHANGE, CHANGE_RATE, JUDGEMENT, PC_LAST, PC_THIS, classify
 from lib.explain import EXPLANATION, explain
-from lib.income import YearsError, choose_years, compare_income
+from lib.income import ENGINE, YearsError, choose_years, compare_income
 from lib.policy import Policy
-from lib.risk import CODE, HOUSEHOLD_LABELS, LOST, ROW, attach_risks, evaluate_risks, survey_findings
+from lib.risk import (
+    CODE,
+    HOUSEHOLD_LABELS,
+    LOST,
+    ROW,
+    attach_risks,
+    evaluate_risks,
+    survey_causes,
+    survey_findings,
+)
 from lib.warning import LEVEL, SHOULD_MONITOR, add_warnings
 
 ID, VILLAGE = "户编号", "村"
@@ -126,8 +135,9 @@ def analyze(data, policy: Policy, years: tuple[int, int] | None = None) -> Analy
     roster = _complete_roster(data.households)
     income = compare_income(roster, data.income, policy, year_last, year_this)
     wide = add_warnings(classify(income.households, policy), policy, year_this)
-    risks = evaluate_risks(wide, policy, keep_row=True)  # roster row kept for cheap joins
-    rule_findings = survey_findings(wide, risks)
+    causes = survey_causes(wide).collect(engine=ENGINE)  # read by the risk points and the findings
+    risks = evaluate_risks(wide, policy, keep_row=True, causes=causes)  # roster row kept for cheap joins
+    rule_findings = survey_findings(wide, risks, causes)
     wide = attach_risks(wide, risks)
 
     households = wide.select(*ROSTER_COLUMNS, *INCOME_RESULT_COLUMNS)

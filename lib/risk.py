@@ -56,6 +56,7 @@ HOUSEHOLD_LABELS = "减收风险点"
 ROW = "_行"  # internal: a household's row in the roster (integer joins instead of 户编号)
 DISASTER = "是否受灾"
 MIN_FALL = 0.005  # yuan; smaller differences are rounding noise
+RISK_LABELS = {p.code: p.label for p in RISK_POINTS}
 MEMBERS_CAUSE_PREFIX = "家庭人口由"  # R9's sub-cause when per-capita fell with more members
 
 # Order in which the survey's keywords are tried: the more specific wording first, so that
@@ -262,10 +263,15 @@ def survey_causes(wide: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     return parts.join(wordings, on="原因", how="left", maintain_order="left")
 
 
-def survey_risks(wide: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+def _causes(wide: pl.DataFrame | pl.LazyFrame, causes: pl.DataFrame | None) -> pl.LazyFrame:
+    """``survey_causes(wide)``, or the caller's copy of it (`analyze` needs it twice)."""
+    return survey_causes(wide) if causes is None else causes.lazy()
+
+
+def survey_risks(wide: pl.DataFrame | pl.LazyFrame, causes: pl.DataFrame | None = None) -> pl.LazyFrame:
     """(_行, 风险点代码, 调查原因): the points the survey fires on its own (SURVEY_FIRES)."""
     return (
-        survey_causes(wide)
+        _causes(wide, causes)
         .filter(pl.col(CODE).is_in(list(SURVEY_FIRES)))
         .group_by(ROW, CODE, maintain_order=True)
         .agg(pl.col("调查原因").unique(maintain_order=True).str.join("；"))
@@ -303,21 +309,23 @@ def data_risks(wide: pl.DataFrame | pl.LazyFrame, policy: Policy) -> pl.LazyFram
     return pl.concat(parts)
 
 
-def evaluate_risks(wide: pl.DataFrame, policy: Policy, *, keep_row: bool = False) -> pl.DataFrame:
+def evaluate_risks(
+    wide: pl.DataFrame, policy: Policy, *, keep_row: bool = False, causes: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """The long risk table: one row per household and point (RISK_COLUMNS), roster order.
 
     ``wide`` is the household frame of `lib.income.compare_income` after classification
     (it carries 收入研判 along so that the table can be filtered to 减收 households).
     ``keep_row`` keeps the household's roster row (ROW, first column) for the joins of
     `attach_risks` and `lib.explain.explain`; drop it before handing the table on.
+    ``causes``: `survey_causes(wide)` collected, when the caller has it already.
     """
-    labels = {p.code: p.label for p in RISK_POINTS}
     # Household, then code, as one integer: sorts several times faster than the pair.
-    code_order = {code: i for i, code in enumerate(sorted(labels))}
+    code_order = {code: i for i, code in enumerate(sorted(RISK_LABELS))}
     merged = (
         data_risks(wide, policy)
         .with_columns(pl.lit(True).alias("_数据"))
-        .join(survey_risks(wide), on=[ROW, CODE], how="full", coalesce=True)
+        .join(survey_risks(wide, causes), on=[ROW, CODE], how="full", coalesce=True)
         .sort(
             pl.col(ROW).cast(pl.UInt64) * len(code_order)
             + pl.col(CODE).replace_strict(code_order, return_dtype=pl.UInt64)
@@ -334,7 +342,7 @@ def evaluate_risks(wide: pl.DataFrame, policy: Policy, *, keep_row: bool = False
             ID,
             VILLAGE,
             CODE,
-            pl.col(CODE).replace_strict(labels, return_dtype=pl.String).alias(LABEL),
+            pl.col(CODE).replace_strict(RISK_LABELS, return_dtype=pl.String).alias(LABEL),
             LOST,
             # R9 from the numbers and from the survey: keep both explanations.
             pl.concat_str(CAUSE, "调查原因", separator="；", ignore_nulls=True).alias(CAUSE),
@@ -350,13 +358,12 @@ def evaluate_risks(wide: pl.DataFrame, policy: Policy, *, keep_row: bool = False
 SURVEY_MISMATCH = "W401"
 
 
-def survey_findings(wide: pl.DataFrame, risks: pl.DataFrame) -> pl.DataFrame:
+def survey_findings(wide: pl.DataFrame, risks: pl.DataFrame, causes: pl.DataFrame | None = None) -> pl.DataFrame:
     """Findings (REJECT_COLUMNS): a survey cause naming R1–R7 that the numbers do not show."""
     key = ROW if ROW in risks.columns else ID  # the roster row when kept: integers join faster
     shown = risks.lazy().select(key, CODE)
-    labels = {p.code: p.label for p in RISK_POINTS}
     return (
-        survey_causes(wide)
+        _causes(wide, causes)
         .filter(~pl.col(CODE).is_in(list(SURVEY_FIRES)))
         .join(shown, on=[key, CODE], how="anti")
         .select(
@@ -368,7 +375,7 @@ def survey_findings(wide: pl.DataFrame, risks: pl.DataFrame) -> pl.DataFrame:
             pl.format(
                 "减收原因对应风险点{}（{}），但两年收入数据中没有相应减少；按收入数据研判",
                 pl.col(CODE),
-                pl.col(CODE).replace_strict(labels, return_dtype=pl.String),
+                pl.col(CODE).replace_strict(RISK_LABELS, return_dtype=pl.String),
             ).alias("原因"),
         )
         .collect(engine=ENGINE)
