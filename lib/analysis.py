@@ -18,7 +18,7 @@ import polars as pl
 from lib.catalogue import (
     DECREASE,
     JUDGEMENTS,
-    MEASURE_BY_CODE,
+    MEASURE_NAMES,
     NOT_SURVEYED,
     REJECT_COLUMNS,
     RISK_POINTS,
@@ -155,7 +155,7 @@ def analyze(data, policy: Policy, years: tuple[int, int] | None = None) -> Analy
     findings = _problems(data.findings, rule_findings)
     fgt_table = fgt(households, policy, year_last, year_this)
     transition_table = transitions(households, policy, year_last, year_this)
-    ledger = build_ledger(households, measures_joined, recommendations)
+    ledger = build_ledger(households, measures_joined)
     summary = build_summary(
         households, risks, rejects, findings, policy, year_last, year_this, getattr(data, "source", "")
     )
@@ -270,7 +270,6 @@ def build_summary(
 
 def households_csv_frame(analysis: Analysis) -> pl.DataFrame:
     """Exactly the CLI's households.csv columns (CSV_COLUMNS), one row per household."""
-    names = {code: m.name for code, m in MEASURE_BY_CODE.items()}
     return analysis.households.select(
         ID,
         VILLAGE,
@@ -280,7 +279,7 @@ def households_csv_frame(analysis: Analysis) -> pl.DataFrame:
         pl.col(HOUSEHOLD_LABELS).list.join(CSV_LIST_SEPARATOR),
         pl.when(pl.col(SHOULD_MONITOR)).then(pl.lit("是")).otherwise(pl.lit("否")).alias(SHOULD_MONITOR),
         pl.col("推荐措施")
-        .list.eval(pl.element().replace_strict(names, return_dtype=pl.String))
+        .list.eval(pl.element().replace_strict(MEASURE_NAMES, return_dtype=pl.String))
         .list.join(CSV_LIST_SEPARATOR),
         EXPLANATION,
     )

@@ -173,6 +173,8 @@ MEASURES: tuple[Measure, ...] = (
     Measure("M5", "驻村帮扶、结对帮扶", "区委组织部", "驻村工作队和结对帮扶干部入户帮扶"),
 )
 MEASURE_BY_CODE = {m.code: m for m in MEASURES}
+MEASURE_NAMES = {m.code: m.name for m in MEASURES}  # code → name, for polars' replace
+LEAD_UNITS = {m.code: m.lead_unit for m in MEASURES}  # code → lead unit
 MEASURE_CODES: tuple[str, ...] = tuple(m.code for m in MEASURES)
 
 

@@ -16,7 +16,7 @@ from lib.catalogue import (
     INCOME_KINDS,
     ITEM_NAMES,
     JUDGEMENTS,
-    MEASURE_BY_CODE,
+    MEASURE_NAMES,
     RISK_POINTS,
     WARNING_LEVELS,
 )
@@ -174,9 +174,7 @@ TABLE_COLUMNS = (
 
 def household_table(households: pl.DataFrame) -> pl.DataFrame:
     """The household list as shown: list columns joined with "；" (M5's own name holds a "、"), measures by name."""
-    measure_names = pl.col("推荐措施").list.eval(
-        pl.element().replace_strict({c: m.name for c, m in MEASURE_BY_CODE.items()}, default=pl.element())
-    )
+    measure_names = pl.col("推荐措施").list.eval(pl.element().replace(MEASURE_NAMES))
     return households.select(
         *(c for c in TABLE_COLUMNS if c not in ("减收风险点", "推荐措施")),
         pl.col("减收风险点").list.join("；"),

@@ -17,7 +17,8 @@ from lib.catalogue import (
     FLAT,
     INCREASE,
     MEASURE_CODES,
-    MEASURES,
+    LEAD_UNITS,
+    MEASURE_NAMES,
     NOT_SURVEYED,
     ORANGE,
     RED,
@@ -39,8 +40,6 @@ SUMMARY, MEASURE_HOUSEHOLDS, MEASURE_STATS, AT_RISK_UNHELPED, SHORTFALL_OPEN = (
 )
 VIEWS = (SUMMARY, MEASURE_HOUSEHOLDS, MEASURE_STATS, AT_RISK_UNHELPED, SHORTFALL_OPEN)
 
-_NAME_BY_CODE = {m.code: m.name for m in MEASURES}
-_UNIT_BY_CODE = {m.code: m.lead_unit for m in MEASURES}
 
 _has_measure = pl.col("已有措施").list.len() > 0
 _decrease = pl.col("收入研判") == DECREASE
@@ -95,7 +94,7 @@ def _names(column: str) -> pl.Expr:
     """A List of M-codes as measure names joined with "；" (M5's own name holds a "、")."""
     return (
         pl.col(column)
-        .list.eval(pl.element().replace_strict(_NAME_BY_CODE, return_dtype=pl.String))
+        .list.eval(pl.element().replace_strict(MEASURE_NAMES, return_dtype=pl.String))
         .list.join("；")
     )
 
@@ -232,7 +231,7 @@ def _measure_stats(
     Every village (and the district) lists the five measures with their catalogue lead
     units; a measure led by another unit adds a row."""
     catalogue = pl.DataFrame(
-        {"措施代码": list(_UNIT_BY_CODE), "牵头单位": list(_UNIT_BY_CODE.values())}
+        {"措施代码": list(LEAD_UNITS), "牵头单位": list(LEAD_UNITS.values())}
     )
     recommended = (
         village_households.select(
@@ -256,7 +255,7 @@ def _measure_stats(
             pl.col("推荐户数", "户数", "措施数", "已落实", "计划").fill_null(0),
             pl.col("预计增收").fill_null(0.0),
             pl.col("措施代码")
-            .replace_strict(_NAME_BY_CODE, default=None, return_dtype=pl.String)
+            .replace_strict(MEASURE_NAMES, default=None, return_dtype=pl.String)
             .alias("措施类型"),
         )
         .select(
@@ -342,17 +341,12 @@ def _shortfall_open(households: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def build_ledger(
-    households: pl.DataFrame,
-    measures_joined: pl.DataFrame,
-    recommendations: pl.DataFrame,
-) -> dict[str, pl.DataFrame]:
+def build_ledger(households: pl.DataFrame, measures_joined: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """The ledger views, in sheet order (`VIEWS`).
 
     ``households`` is the result frame with the columns of `lib.measures.attach_measures`;
-    ``measures_joined`` its second result; ``recommendations`` the output of `recommend`
-    (part of the contract; the households' 推荐措施 hold the same codes and are counted in
-    the same pass over the households as the summary, which is cheaper on 1M households).
+    ``measures_joined`` its second result. Recommendations are counted from the households'
+    推荐措施 (the codes of `recommend`), in the same pass as the summary.
     """
     village_households = _village_households(households)
     village_measures = _village_measures(measures_joined)

@@ -12,7 +12,7 @@ How `lib.analysis.analyze` uses this module (in this order, because the rules re
     recs = recommend(hh, policy, year_this)
     hh, measures_joined = attach_measures(hh, recs, data.measures)  # columns in contract order
     rejects = pl.concat([rejects, unmatched_measures(hh, data.measures)])
-    ledger = lib.ledger.build_ledger(hh, measures_joined, recs)
+    ledger = lib.ledger.build_ledger(hh, measures_joined)
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from lib.catalogue import (
     DECREASE,
     MEASURE_CODES,
     MEASURE_STATUSES,
-    MEASURES,
+    LEAD_UNITS,
+    MEASURE_NAMES,
     ORANGE,
     PENSION,
     RED,
@@ -76,8 +77,6 @@ UNMATCHED_MEASURE_CODE = "E301"
 DIBAO_STANDARD = "低保标准"
 THRESHOLD = "监测线"
 
-_NAME_BY_CODE = {m.code: m.name for m in MEASURES}
-_UNIT_BY_CODE = {m.code: m.lead_unit for m in MEASURES}
 
 
 # ---------------------------------------------------------------------------------------
@@ -377,8 +376,8 @@ def recommend(households: pl.DataFrame, policy: Policy, year_this: int) -> pl.Da
         frame[ID].gather(rows).alias(ID),
         frame["村"].gather(rows).alias("村"),
         by_position({c: c for c in MEASURE_CODES}).alias("措施代码"),
-        by_position(_NAME_BY_CODE).alias("措施类型"),
-        by_position(_UNIT_BY_CODE).alias("牵头单位"),
+        by_position(MEASURE_NAMES).alias("措施类型"),
+        by_position(LEAD_UNITS).alias("牵头单位"),
         pl.col("推荐理由").list.join("；"),
     )
 
@@ -552,7 +551,7 @@ def attach_measures(
         .hstack(facts)
         .with_columns(
             pl.col("措施类型")
-            .replace_strict(_NAME_BY_CODE, default=None, return_dtype=pl.String)
+            .replace_strict(MEASURE_NAMES, default=None, return_dtype=pl.String)
             .alias("措施名称")
         )
     )

@@ -27,7 +27,7 @@ from IPython.display import HTML, Markdown
 
 from lib.catalogue import (
     DECREASE,
-    MEASURE_BY_CODE,
+    MEASURE_NAMES,
     NOT_SURVEYED,
     ORANGE,
     RED,
@@ -112,8 +112,7 @@ def cell_text(column: str, value) -> str:
 
 def measure_names(column: str) -> pl.Expr:
     """A list column of M-codes as measure names (公益岗就业帮扶 …; an unknown code stays)."""
-    names = {code: m.name for code, m in MEASURE_BY_CODE.items()}
-    return pl.col(column).list.eval(pl.element().replace(names)).alias(column)
+    return pl.col(column).list.eval(pl.element().replace(MEASURE_NAMES)).alias(column)
 
 
 # ---------------------------------------------------------------------------------------

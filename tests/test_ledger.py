@@ -27,7 +27,7 @@ def ledger_of(hh: pl.DataFrame, ms: pl.DataFrame) -> dict[str, pl.DataFrame]:
     hh = with_dibao(hh)
     recs = recommend(hh, POLICY, YEAR)
     hh, joined = attach_measures(hh, recs, ms)
-    return build_ledger(hh, joined, recs)
+    return build_ledger(hh, joined)
 
 
 def district_sample():
