@@ -55,10 +55,6 @@ def fmt_yuan(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f} 元"
 
 
-def fmt_share(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{value:.{digits}%}"
-
-
 def number_kind(column: str, integer: bool = False) -> str:
     """How numbers of a column read, from its name: year / share / index / yuan / count / plain.
 

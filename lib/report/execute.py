@@ -270,12 +270,6 @@ def kernel_pool(kernel_name: str = KERNEL_NAME, cwd: str | Path | None = None,
     return pool
 
 
-def close_pools() -> None:
-    for pool in _POOLS.values():
-        pool.close()
-    _POOLS.clear()
-
-
 # ---------------------------------------------------------------------------------------
 # One notebook
 # ---------------------------------------------------------------------------------------

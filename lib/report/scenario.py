@@ -11,18 +11,18 @@ The index of ``zengshou report`` links every ``假设分析*.html`` it finds in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from lib.report.html import notebook_to_html
+from lib.what_if import Levers
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "what_if.ipynb"
 STEM = "假设分析"
 PAGE_GLOB = f"{STEM}*.html"
 TITLE = "增收监测假设分析"
-# The notebook's levers, as ``zengshou what-if`` passes them (None = as in the policy).
-LEVERS = ("posts", "post_monthly_pay", "post_months", "placement", "industry_per_household",
-          "dibao_standard", "monitoring_threshold", "flat_band")
+# The notebook's levers (parameters named after `lib.what_if.Levers`; None = as in the policy).
+LEVERS = tuple(f.name for f in fields(Levers))
 
 
 @dataclass(frozen=True)
