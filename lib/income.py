@@ -21,10 +21,12 @@ from lib.catalogue import (
     INCOME_ITEMS,
     INCOME_KINDS,
     ITEM_NAMES,
+    ITEMS_BY_NAME,
     PENSION,
     REJECT_COLUMNS,
     SHEET_INCOME,
     SOURCE_ROW,
+    items_of_kind,
 )
 from lib.policy import Policy
 
@@ -94,7 +96,7 @@ def counted_items(policy: Policy) -> tuple[str, ...]:
 
 def signed(name: str) -> pl.Expr:
     """An item as it enters net income (生产经营性支出 subtracted)."""
-    item = next(i for i in INCOME_ITEMS if i.name == name)
+    item = ITEMS_BY_NAME[name]
     return pl.col(name) * item.sign if item.sign != 1 else pl.col(name)
 
 
@@ -111,7 +113,7 @@ def kind_subtotals(policy: Policy) -> list[pl.Expr]:
     """One expression per income kind over one year's item columns (operating net of cost)."""
     counted = counted_items(policy)
     return [
-        yuan_sum(signed(i.name) for i in INCOME_ITEMS if i.kind == kind and i.name in counted).alias(kind)
+        yuan_sum(signed(name) for name in items_of_kind(kind) if name in counted).alias(kind)
         for kind in INCOME_KINDS
     ]
 
