@@ -3,8 +3,8 @@
     python benchmarks/bench_analyze.py                 # 100,000 and 1,000,000 households
     python benchmarks/bench_analyze.py 20000 --repeat 1 --no-memory
 
-For each N the district is generated once (`lib.demo.generate_households`) and kept as
-parquet in benchmarks/_work/ (git-ignored); then, in the same run, `lib.analysis.analyze`
+For each N the district is generated once (`lib.demo.district.generate_households`) and kept as
+parquet in benchmarks/_work/ (git-ignored); then, in the same run, `lib.rules.analysis.analyze`
 on the in-memory canonical frames and `benchmarks.pandas_baseline.analyze_full` (the same
 rules, measures, ledger, FGT, transitions and 说明) on the same frames converted to pandas
 beforehand are each timed best of --repeat; so are the rules core of each side on its own
@@ -52,12 +52,12 @@ def data_folder(n: int, seed: int) -> Path:
 
 def prepare(n: int, seed: int) -> Path:
     """Generate N households once and keep them as parquet (reused by later runs)."""
-    import lib.demo
-    from lib.demo import generate_households
+    import lib.demo.district
+    from lib.demo.district import generate_households
 
     folder = data_folder(n, seed)
     # regenerate when the generator changed since the parquet was written
-    version = hashlib.sha256(Path(lib.demo.__file__).read_bytes()).hexdigest()
+    version = hashlib.sha256(Path(lib.demo.district.__file__).read_bytes()).hexdigest()
     stamp = folder / "generator.sha256"
     if stamp.exists() and stamp.read_text() == version:
         return folder
@@ -73,11 +73,11 @@ def prepare(n: int, seed: int) -> Path:
 
 
 def load_polars(folder: Path):
-    """The canonical frames as `lib.reader.read_input` hands them to the engine."""
+    """The canonical frames as `lib.io.reader.read_input` hands them to the engine."""
     import polars as pl
 
     from lib.catalogue import SOURCE_ROW
-    from lib.reader import InputData, empty_problems
+    from lib.io.reader import InputData, empty_problems
 
     frames = {name: pl.read_parquet(folder / f"{name}.parquet") for name in FRAMES}
     for name, frame in frames.items():  # the generator leaves out the reader's row numbers
@@ -106,7 +106,7 @@ def load_pandas(folder: Path):
 
 
 def run_polars(data, policy):
-    from lib.analysis import analyze
+    from lib.rules.analysis import analyze
 
     return analyze(data, policy)
 
@@ -121,10 +121,10 @@ def run_pandas(frames, policy):
 
 def run_polars_core(data, policy):
     """The engine's rules core alone: the CORE_STAGES, called as `analyze` calls them."""
-    from lib.classify import classify
-    from lib.income import choose_years, compare_income
-    from lib.risk import attach_risks, evaluate_risks, survey_findings
-    from lib.warning import add_warnings
+    from lib.rules.classify import classify
+    from lib.rules.income import choose_years, compare_income
+    from lib.rules.risk import attach_risks, evaluate_risks, survey_findings
+    from lib.rules.warning import add_warnings
 
     year_last, year_this = choose_years(data.income)
     # the generated roster has every contract column, so analyze's completion step is a no-op
@@ -168,10 +168,10 @@ def stage_times(data, policy) -> dict[str, float]:
     import inspect
     import re
 
-    import lib.analysis
+    import lib.rules.analysis
 
-    source = inspect.getsource(lib.analysis.analyze)
-    targets = [(lib.analysis, name) for name, f in vars(lib.analysis).items()
+    source = inspect.getsource(lib.rules.analysis.analyze)
+    targets = [(lib.rules.analysis, name) for name, f in vars(lib.rules.analysis).items()
                if inspect.isfunction(f) and f.__module__.startswith("lib.") and name != "analyze"
                and re.search(rf"\b{name}\(", source)]
     for module, names in re.findall(r"from (lib\.\w+) import ([\w, ]+)", source):
@@ -194,7 +194,7 @@ def stage_times(data, policy) -> dict[str, float]:
         setattr(module, name, timer)
     try:
         start = time.perf_counter()
-        lib.analysis.analyze(data, policy)
+        lib.rules.analysis.analyze(data, policy)
         total = time.perf_counter() - start
     finally:
         for module, name, original in originals:

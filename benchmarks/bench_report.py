@@ -80,8 +80,8 @@ def ours(work: Path, villages: int, workers: int) -> tuple[float, list]:
 def real_district(work: Path, villages: int, seed: int = 2022) -> Path:
     """A generated district of exactly ``villages`` villages (40–300 households each) as an
     input workbook, the way an analyst hands it to ``zengshou report``."""
-    from lib.demo import generate_households, village_table
-    from lib.template import write_input_workbook
+    from lib.demo.district import generate_households, village_table
+    from lib.io.template import write_input_workbook
 
     table = village_table(300 * villages, seed).head(villages)
     frames = generate_households(int(table["户数"].sum()), seed, villages=table)

@@ -1,5 +1,5 @@
 """The whole analysis once more, in plain vectorised pandas: the benchmark's baseline and an
-independent cross-check of the polars engine (`lib.analysis.analyze`).
+independent cross-check of the polars engine (`lib.rules.analysis.analyze`).
 
 Written from the spec (../shared/DESIGN.md "Rules", docs/contract.md and the docstrings that
 state a rule), never translated from the engine's code: it shares only the catalogue (items,
@@ -34,8 +34,8 @@ Readings of the spec where it leaves a choice (the cross-check reports any disag
 - 低于低保标准 / 低保渐退 are unknown (NA) while the year's 低保 standard is not set.
 
 Wording is data, not logic, and is taken as the spec gives it: the recommendation table and its
-reason sentences (lib/measures.py's rule table), the 说明 phrases and clause shapes
-(lib/explain.py, tests/test_explain.py) and the keyword order (lib/risk.py's docstring).
+reason sentences (lib/rules/measures.py's rule table), the 说明 phrases and clause shapes
+(lib/rules/explain.py, tests/test_explain.py) and the keyword order (lib/rules/risk.py's docstring).
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ NOTE_PUNCTUATION = " :：-—()（）"
 UNKNOWN_HOUSEHOLD, YEAR_NOT_COMPARED, DUPLICATE_YEAR, UNMATCHED_MEASURE = "E401", "E402", "E403", "E301"
 SURVEY_MISMATCH = "W401"
 
-# 说明: what fell, as the sentence names it (lib/explain.py's wording)
+# 说明: what fell, as the sentence names it (lib/rules/explain.py's wording)
 RISK_PHRASES = {
     "R1": "经营净收入减少", "R2": "产业收益分配减少", "R3": "务工收入减少", "R4": "公益岗位收入减少",
     "R5": "低保金、特困供养金减少", "R6": "政策性补贴类收入减少", "R7": "受灾致经营净收入减少",
@@ -551,7 +551,7 @@ def analyze_full(
     policy: Policy,
     years: tuple[int, int] | None = None,
 ) -> Full:
-    """Every rule of DESIGN.md on the three canonical frames (pandas), as `lib.analysis.analyze`."""
+    """Every rule of DESIGN.md on the three canonical frames (pandas), as `lib.rules.analysis.analyze`."""
     core = analyze_core(households, income, policy, years)
     hh = core.households
     for name, values in dibao_check(households, hh, policy, core.year_this).items():
@@ -614,7 +614,7 @@ def dibao_check(roster: pd.DataFrame, hh: pd.DataFrame, policy: Policy, year_thi
     }
 
 
-# --- Recommendations (the rule table of lib/measures.py, restated) ---------------------
+# --- Recommendations (the rule table of lib/rules/measures.py, restated) ---------------------
 
 
 @dataclass(frozen=True)

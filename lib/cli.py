@@ -25,7 +25,7 @@ def _years(values: list[int] | None) -> tuple[int, int] | None:
 
 
 def cmd_template(args) -> int:
-    from lib.template import write_template
+    from lib.io.template import write_template
 
     path = write_template(args.path)
     print(f"已生成填报模板：{path}（请先阅读“填写说明”工作表）")
@@ -41,7 +41,7 @@ def cmd_analyze(args) -> int:
 
 def write_results(analysis, output) -> None:
     """`zengshou analyze`'s files in ``output``, and what was found, in two lines."""
-    from lib.writer import write_analysis
+    from lib.io.writer import write_analysis
 
     written = write_analysis(analysis, output)
     s = analysis.summary
@@ -85,10 +85,10 @@ def cmd_what_if(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from lib.demo import write_demo, write_demo_policy
+    from lib.demo.district import write_demo, write_demo_policy
     from lib.report.pipeline import analyse_input, print_summary, report_from_analysis
     from lib.report.scenario import STEM, run_what_if
-    from lib.what_if import PLAN_PRESET
+    from lib.interactive.what_if import PLAN_PRESET
 
     start = time.perf_counter()
     path = write_demo(args.input, seed=args.seed)
@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from lib.policy import PolicyError
-    from lib.reader import InputError
+    from lib.io.reader import InputError
 
     args = build_parser().parse_args(argv)
     try:

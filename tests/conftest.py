@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-# An independent GB 11643 implementation, so tests do not check lib.parsing against itself.
+# An independent GB 11643 implementation, so tests do not check lib.io.parsing against itself.
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 

@@ -2,7 +2,7 @@
 
     hh = [household("A", 家庭人口数=2), household("B", 村="北山村", 是否受灾=True)]
     inc = [income_row("A", 2021, 务工收入=20000), income_row("A", 2022, 务工收入=10000, 务工月数=5)]
-    data = input_data(hh, inc)          # a lib.reader.InputData
+    data = input_data(hh, inc)          # a lib.io.reader.InputData
     analyze(data, default_policy())
 
 Rows are plain dicts; the frame builders fill every contract column with its blank value
@@ -99,8 +99,8 @@ def _as_frame(value, build) -> pl.DataFrame:
 
 
 def input_data(households, income, measures=(), *, rejects=None, findings=None, source: str = "测试数据"):
-    """A `lib.reader.InputData` from row dicts (or ready frames)."""
-    from lib.reader import InputData
+    """A `lib.io.reader.InputData` from row dicts (or ready frames)."""
+    from lib.io.reader import InputData
 
     hh = _as_frame(households, households_frame)
     inc = _as_frame(income, income_frame)
@@ -135,11 +135,11 @@ def rules_stage(households, income, policy=None, years: tuple[int, int] = (2021,
     (per-capita, 收入研判, 预警等级, 应纳未纳, 风险点代码, 减收风险点, 减收金额) and the
     internal ``上年<item>`` / ``本年<item>`` columns.
     """
-    from lib.classify import classify
-    from lib.income import compare_income
+    from lib.rules.classify import classify
+    from lib.rules.income import compare_income
     from lib.policy import default_policy
-    from lib.risk import attach_risks, evaluate_risks
-    from lib.warning import add_warnings
+    from lib.rules.risk import attach_risks, evaluate_risks
+    from lib.rules.warning import add_warnings
 
     policy = default_policy() if policy is None else policy
     hh = _as_frame(households, households_frame)

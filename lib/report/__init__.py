@@ -46,7 +46,7 @@ Excel or recomputes the rules::
     ledger/<view>.parquet     one file per Analysis.ledger view (the file name is the view)
 
 ``load_analysis(dir)`` returns a ``SavedAnalysis`` with the same field names as
-``lib.analysis.Analysis`` (``policy`` re-loaded from ``policy_path``), so chart and ledger
+``lib.rules.analysis.Analysis`` (``policy`` re-loaded from ``policy_path``), so chart and ledger
 code takes either.
 """
 
@@ -214,7 +214,7 @@ def _ledger_file_name(view: str) -> str:
 def save_analysis(analysis, folder: str | Path, *, policy_path: str | Path | None = None,
                   source: str = "") -> Path:
     """Write ``analysis`` in the layout above (every file atomically); returns ``folder``."""
-    from lib.report.atomic import atomic_path, write_text
+    from lib.io.atomic import atomic_path, write_text
 
     folder = Path(folder)
     (folder / "ledger").mkdir(parents=True, exist_ok=True)

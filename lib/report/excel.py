@@ -4,7 +4,7 @@ One sheet per ledger view of ``Analysis.ledger`` (台账汇总, 措施户清单,
 a 户研判 sheet with every household's judgement, and the policy parameters used. Headers
 are Chinese, the header row is frozen and filterable, columns are sized to their content,
 yuan have thousands separators and shares show as %. Lists are joined with "；", resident
-IDs and phone numbers are masked (``lib.mask``).
+IDs and phone numbers are masked (``lib.present.mask``).
 
 Every value from the data is written as a value with an explicit type: a cell that reads
 "=1+1" or "http://…" stays text (``write_string`` and ``strings_to_formulas=False``), so a
@@ -25,9 +25,9 @@ import polars as pl
 import xlsxwriter
 
 from lib.catalogue import RED
-from lib.mask import mask_frame
-from lib.report.atomic import atomic_path
-from lib.tables import LIST_SEPARATOR, measure_names, number_kind
+from lib.present.mask import mask_frame
+from lib.io.atomic import atomic_path
+from lib.present.tables import LIST_SEPARATOR, measure_names, number_kind
 
 HOUSEHOLD_SHEET = "户研判"
 POLICY_SHEET = "政策参数"
@@ -67,7 +67,7 @@ def policy_sheet(policy) -> pl.DataFrame:
 def village_sheets(analysis, village: str) -> dict[str, pl.DataFrame]:
     """Sheets of one village's ledger: each ledger view's rows of that village (no 全区 row),
     the village's 户研判, and the parameters used."""
-    from lib.ledger import village_ledger
+    from lib.rules.ledger import village_ledger
 
     known = analysis.households.get_column(VILLAGE).unique().drop_nulls().sort().to_list()
     if village not in known:
@@ -82,7 +82,7 @@ def village_sheets(analysis, village: str) -> dict[str, pl.DataFrame]:
 
 def district_sheets(analysis) -> dict[str, pl.DataFrame]:
     """Sheets of the district ledger: every view, villages compared, FGT, 户研判, parameters."""
-    from lib.charts import village_ranking
+    from lib.present.charts import village_ranking
 
     sheets = dict(analysis.ledger)
     sheets["各村对比"] = village_ranking(analysis.households)

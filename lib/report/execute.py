@@ -43,7 +43,7 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
 
-from lib.report.atomic import replace_into, temporary_sibling
+from lib.io.atomic import replace_into, temporary_sibling
 
 KERNEL_NAME = "python3"
 ENGINE_NAME = "zengshou"
@@ -149,7 +149,7 @@ def report_kernel_env() -> dict[str, str]:
 def notebook_imports(template: str | Path) -> tuple[str, ...]:
     """The modules a notebook imports at the top level of its code cells, to warm a kernel.
 
-    ``from lib import charts`` yields ``lib`` and ``lib.charts`` (``warm_kernel`` skips
+    ``from lib.present import charts`` yields ``lib``, ``lib.present`` and ``lib.present.charts`` (``warm_kernel`` skips
     names that are not modules). Imports nested in ``if``/``def`` are left out: they are
     usually the "opened on its own" branch a report run does not take.
     """

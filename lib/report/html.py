@@ -34,7 +34,7 @@ from functools import cache
 from pathlib import Path
 
 from lib.report import avoid_slow_imports
-from lib.report.atomic import write_bytes
+from lib.io.atomic import write_bytes
 
 avoid_slow_imports()
 

@@ -17,7 +17,7 @@ import html
 from pathlib import Path
 from urllib.parse import quote
 
-from lib.report.atomic import write_text
+from lib.io.atomic import write_text
 
 INDEX_NAME = "index.html"
 TITLE = "增收监测村级简报"

@@ -13,7 +13,7 @@
 
 A village whose job fails is reported with its error; the others still finish and the
 index lists the failure; ``ReportResult.failed`` is non-empty and the CLI exits 1. Every
-file is written atomically (``lib.report.atomic``).
+file is written atomically (``lib.io.atomic``).
 
 The worker processes are *spawned*, not forked: the parent has run polars (a thread pool),
 and forking a process with threads can deadlock. Each worker keeps one warm kernel and one
@@ -225,9 +225,9 @@ def run_village_job(job: VillageJob) -> VillageResult:
 
 def analyse_input(input_path, policy_path=None, years=None):
     """Read the input and apply the rules once; returns the ``Analysis``."""
-    from lib.analysis import analyze
+    from lib.rules.analysis import analyze
     from lib.policy import load_policy
-    from lib.reader import read_input
+    from lib.io.reader import read_input
 
     policy = load_policy(policy_path)  # a bad policy file fails before a long read
     return analyze(read_input(input_path), policy, years=years)
@@ -351,7 +351,7 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
     chosen = list(dict.fromkeys(villages)) if villages else all_villages
     unknown = [v for v in chosen if v not in all_villages]
     if unknown:
-        from lib.reader import InputError
+        from lib.io.reader import InputError
 
         raise InputError(f"输入中没有这些村：{'、'.join(unknown)}（输入中的村：{'、'.join(all_villages)}）")
     stems = file_stems(chosen)

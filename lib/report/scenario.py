@@ -15,13 +15,13 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from lib.report.html import notebook_to_html
-from lib.what_if import Levers
+from lib.interactive.what_if import Levers
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "what_if.ipynb"
 STEM = "假设分析"
 PAGE_GLOB = f"{STEM}*.html"
 TITLE = "增收监测假设分析"
-# The notebook's levers (parameters named after `lib.what_if.Levers`; None = as in the policy).
+# The notebook's levers (parameters named after `lib.interactive.what_if.Levers`; None = as in the policy).
 LEVERS = tuple(f.name for f in fields(Levers))
 
 

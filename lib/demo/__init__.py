@@ -1,0 +1,1 @@
+"""The synthetic demo district (前进区)."""

@@ -1,0 +1,1 @@
+"""Interactive analysis for the notebooks: filters, what-if scenarios, post allocation, widgets."""

@@ -1,0 +1,57 @@
+"""Writes the results of `analyze` (I/O only): the CLI contract's files in one folder.
+
+households.csv / rejects.csv / ledger CSVs are UTF-8 with BOM so that Excel on Chinese
+Windows opens them with the right characters; parquet keeps the full typed tables.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+
+from lib.io.atomic import atomic_path
+
+# Long tables kept as parquet for notebooks and later runs (data/processed is rebuildable).
+_PARQUET_TABLES = ("households", "items", "risks", "recommendations", "measures", "fgt", "transitions")
+
+
+def flatten_lists(frame: pl.DataFrame, sep: str = "；") -> pl.DataFrame:
+    """List columns joined into text, for CSV and Excel (which have no list type)."""
+    return frame.with_columns(
+        pl.col(name).list.join(sep)
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.List)
+    )
+
+
+def _csv(frame: pl.DataFrame, path: Path) -> Path:
+    with atomic_path(path) as tmp:
+        flatten_lists(frame).write_csv(tmp, include_bom=True)
+    return path
+
+
+def write_analysis(analysis, out_dir: str | Path) -> list[Path]:
+    from lib.rules.analysis import households_csv_frame
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [
+        _csv(households_csv_frame(analysis), out / "households.csv"),
+        _csv(analysis.rejects, out / "rejects.csv"),
+    ]
+    if analysis.findings.height:
+        written.append(_csv(analysis.findings, out / "findings.csv"))
+    for name in _PARQUET_TABLES:
+        path = out / f"{name}.parquet"
+        with atomic_path(path) as tmp:
+            getattr(analysis, name).write_parquet(tmp)
+        written.append(path)
+    for view, frame in analysis.ledger.items():
+        written.append(_csv(frame, out / f"台账_{view}.csv"))
+    summary_path = out / "summary.json"
+    with atomic_path(summary_path) as tmp:
+        Path(tmp).write_text(json.dumps(analysis.summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    written.append(summary_path)
+    return written

@@ -1,0 +1,1 @@
+"""Presentation: charts, tables, number and text formatting for every page and workbook."""

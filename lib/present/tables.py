@@ -1,0 +1,501 @@
+"""Tables and key-figure lines for the briefings, readable offline.
+
+``html_table`` turns a polars frame into a self-contained HTML table that a leader can sort
+(click a header) and search (type in the box) in a report opened from disk: a few lines of
+inline JavaScript, no library, no request to any host. Every value is HTML-escaped and the
+frame is masked (``lib.present.mask``) before anything is written, so a table cannot leak a full
+resident ID or run a script that came in with the data.
+
+The view functions pick the rows and columns each report section shows (未排查户, red and
+orange households, shortfall check, 重点关注户); ``key_figures`` writes the section's
+figures as escaped Markdown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import itertools
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+
+import polars as pl
+from IPython.display import HTML, Markdown
+
+from lib.catalogue import (
+    DECREASE,
+    MEASURE_NAMES,
+    NOT_SURVEYED,
+    ORANGE,
+    RED,
+    WARNING_LEVELS,
+)
+from lib.present.mask import mask_frame
+
+LIST_SEPARATOR = "；"
+EMPTY = "（无）"
+# Column-name patterns that say how a number reads; first match wins.
+_SHARE_NAME = re.compile(r"(率|占比|比例|覆盖|P0)$")
+_INDEX_NAME = re.compile(r"^P[12]$")
+_YUAN_NAME = re.compile(r"(收入|金额|缺口|增收|合计|监测线|标准|元)")
+_YEAR_NAME = re.compile(r"(年度|年份)$")
+
+_counter = itertools.count(1)
+
+
+# ---------------------------------------------------------------------------------------
+# Formatting single values
+# ---------------------------------------------------------------------------------------
+
+
+def fmt_yuan(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f} 元"
+
+
+def number_kind(column: str, integer: bool = False) -> str:
+    """How numbers of a column read, from its name: year / share / index / yuan / count / plain.
+
+    Shared by the HTML tables and the Excel ledger so both show a column the same way.
+    """
+    if _YEAR_NAME.search(column):
+        return "year"
+    if _INDEX_NAME.search(column):
+        return "index"
+    if _SHARE_NAME.search(column):
+        return "share"
+    if _YUAN_NAME.search(column):
+        return "yuan"
+    return "count" if integer else "plain"
+
+
+def number_text(column: str, value: float) -> str:
+    """How a number of column ``column`` reads in a table (no unit: the header says it)."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    kind = number_kind(column, integer=isinstance(value, int))
+    if kind == "year":
+        return f"{value:.0f}"
+    if kind == "index":
+        return f"{value:.4f}"
+    if kind == "share":
+        return f"{value:.1%}"
+    if kind == "count":
+        return f"{value:,}"
+    if kind == "yuan" or abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def cell_text(column: str, value) -> str:
+    """Plain text of one cell: lists joined with '；', booleans 是/否, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and math.isnan(value):  # shown as missing, not 0
+            return ""
+        return number_text(column, value)
+    if isinstance(value, (list, tuple)):
+        return LIST_SEPARATOR.join(cell_text(column, v) for v in value if v is not None)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def measure_names(column: str) -> pl.Expr:
+    """A list column of M-codes as measure names (公益岗就业帮扶 …; an unknown code stays)."""
+    return pl.col(column).list.eval(pl.element().replace(MEASURE_NAMES)).alias(column)
+
+
+# ---------------------------------------------------------------------------------------
+# The sortable, searchable table
+# ---------------------------------------------------------------------------------------
+
+_STYLE = """<style>
+/* ".zs-table .zs-wrap table" outranks the notebook CSS (:not(…).jp-RenderedHTMLCommon td) */
+.zs-table{margin:.6em 0 1.2em 0;font-size:13px}
+.zs-table input{padding:3px 6px;width:16em;margin:0 1em .4em 0;border:1px solid #bbb;border-radius:3px}
+.zs-table .zs-count{color:#666}
+.zs-table .zs-wrap{max-height:32em;overflow:auto}
+.zs-table .zs-wrap table{border-collapse:collapse;margin:0}
+.zs-table .zs-wrap table caption{caption-side:top;text-align:left;font-weight:bold;padding:.3em 0}
+.zs-table .zs-wrap table th{position:sticky;top:0;background:#f0f3f7;cursor:pointer;user-select:none}
+.zs-table .zs-wrap table th,.zs-table .zs-wrap table td{border:1px solid #d9dee5;padding:3px 8px;text-align:left;
+vertical-align:top;white-space:nowrap}
+.zs-table .zs-wrap table td.n{text-align:right;font-variant-numeric:tabular-nums}
+.zs-table .zs-wrap table td.long{white-space:normal;min-width:20em;max-width:36em}
+.zs-table .zs-wrap table th[aria-sort=ascending]::after{content:" ▲"}
+.zs-table .zs-wrap table th[aria-sort=descending]::after{content:" ▼"}
+.zs-table .zs-wrap table tbody tr:nth-child(even) td{background:#fafbfc}
+</style>"""
+LONG_TEXT = 24  # characters; a longer cell wraps instead of widening its column
+
+# Sorting compares data-v (raw number) when the cell has it, else the text in Chinese
+# collation; searching hides rows whose text does not contain every word typed.
+_SCRIPT = """<script>(function(){
+var root=document.getElementById(%s);if(!root||root.dataset.ready)return;root.dataset.ready=1;
+var tb=root.querySelector("tbody"),hs=root.querySelectorAll("th"),q=root.querySelector("input"),
+cnt=root.querySelector(".zs-count"),total=tb.rows.length;
+function key(td){var v=td.getAttribute("data-v");return v===null?td.textContent:parseFloat(v);}
+hs.forEach(function(th,i){th.addEventListener("click",function(){
+var asc=th.getAttribute("aria-sort")!=="ascending";
+hs.forEach(function(h){h.removeAttribute("aria-sort");});
+th.setAttribute("aria-sort",asc?"ascending":"descending");
+var rows=Array.prototype.slice.call(tb.rows);
+rows.sort(function(a,b){var x=key(a.cells[i]),y=key(b.cells[i]),r;
+if(typeof x==="number"&&typeof y==="number"){r=x-y;}
+else{r=String(x).localeCompare(String(y),"zh-CN");}
+return asc?r:-r;});
+rows.forEach(function(r){tb.appendChild(r);});});});
+q.addEventListener("input",function(){
+var words=q.value.trim().toLowerCase().split(/\\s+/).filter(Boolean),shown=0;
+Array.prototype.forEach.call(tb.rows,function(r){var t=r.textContent.toLowerCase();
+var ok=words.every(function(w){return t.indexOf(w)>=0;});r.style.display=ok?"":"none";if(ok)shown++;});
+cnt.textContent=words.length?("显示 "+shown+" / "+total+" 行"):("共 "+total+" 行");});
+})();</script>"""
+
+
+def _column_map(frame: pl.DataFrame, columns) -> dict[str, str]:
+    if columns is None:
+        return {c: c for c in frame.columns}
+    if isinstance(columns, Mapping):
+        mapping = dict(columns)
+    else:
+        mapping = {c: c for c in columns}
+    missing = [c for c in mapping if c not in frame.columns]
+    if missing:
+        raise KeyError(f"表格缺少列：{'、'.join(missing)}")
+    return mapping
+
+
+def html_table(
+    frame: pl.DataFrame,
+    columns: Sequence[str] | Mapping[str, str] | None = None,
+    caption: str = "",
+    *,
+    max_rows: int = 2000,
+    empty_text: str = EMPTY,
+) -> HTML:
+    """A sortable, searchable, offline HTML table of ``frame`` (masked and escaped).
+
+    ``columns`` picks and orders the columns (a mapping renames them: {列: 表头}).
+    At most ``max_rows`` rows are written (the caption says so when rows are left out),
+    which keeps a report small; a district list belongs in the Excel ledger.
+    """
+    return HTML(table_markup(frame, columns, caption, max_rows=max_rows, empty_text=empty_text))
+
+
+def table_markup(
+    frame: pl.DataFrame,
+    columns: Sequence[str] | Mapping[str, str] | None = None,
+    caption: str = "",
+    *,
+    max_rows: int = 2000,
+    empty_text: str = EMPTY,
+) -> str:
+    """The markup behind ``html_table`` (a string, for pages built outside a notebook)."""
+    mapping = _column_map(frame, columns)
+    masked = mask_frame(frame)
+    # by Series, not select(names): polars reads a name like "^…$" as a regular expression
+    shown = pl.DataFrame([masked.get_column(c) for c in mapping])
+    total = shown.height
+    if total == 0:
+        cap = f"<b>{html.escape(caption)}</b>：" if caption else ""
+        return f'<p class="zs-empty">{cap}{html.escape(empty_text)}</p>'
+    shown = shown.head(max_rows)
+    numeric = {c for c, t in shown.schema.items() if t.is_numeric()}
+
+    body = []
+    for row in shown.iter_rows():
+        cells = []
+        for name, value in zip(mapping, row, strict=True):
+            text = html.escape(cell_text(name, value))
+            if name in numeric and value is not None and not (isinstance(value, float) and math.isnan(value)):
+                cells.append(f'<td class="n" data-v="{float(value)!r}">{text}</td>')
+            elif len(text) > LONG_TEXT:
+                cells.append(f'<td class="long">{text}</td>')
+            else:
+                cells.append(f"<td>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    head = "".join(f'<th scope="col" title="点击排序">{html.escape(h)}</th>' for h in mapping.values())
+
+    note = f"（仅显示前 {max_rows} 行，共 {total} 行）" if total > max_rows else ""
+    digest = hashlib.sha1("\x1f".join([caption, *mapping, str(total)]).encode()).hexdigest()[:8]
+    table_id = f"zs-t-{digest}-{next(_counter)}"
+    cap = f"<caption>{html.escape(caption + note)}</caption>" if caption or note else ""
+    return (
+        f'{_STYLE}<div class="zs-table" id="{table_id}">'
+        f'<input type="search" placeholder="搜索（户编号、姓名、风险点…）" aria-label="搜索表格">'
+        f'<span class="zs-count">共 {shown.height} 行</span>'
+        f'<div class="zs-wrap"><table>{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div></div>"
+        + _SCRIPT % json.dumps(table_id)
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Key figures as escaped Markdown
+# ---------------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|~>-])")
+
+
+def md_escape(value) -> str:
+    """Text safe inside Markdown: HTML-escaped, Markdown punctuation backslash-escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False))
+
+
+def key_figures(rows: Sequence[tuple[str, object]], lead: str = "") -> Markdown:
+    """A Markdown bullet list '- **label**：value' (labels and values escaped)."""
+    lines = [md_escape(lead), ""] if lead else []
+    lines += [f"- **{md_escape(label)}**：{md_escape(value)}" for label, value in rows]
+    return Markdown("\n".join(lines))
+
+
+def _count(households: pl.DataFrame, expr: pl.Expr) -> int:
+    return int(households.filter(expr).height)
+
+
+def survey_figures(
+    households: pl.DataFrame, year_last: int, year_this: int, where_listed: str = "名单见下表"
+) -> Markdown:
+    """一、排查概况: roster vs surveyed, and the income judgement counts.
+
+    ``where_listed`` says where the 未排查 list is (the district overview points to the
+    village briefings)."""
+    n = households.height
+    judged = households.get_column("收入研判")
+    missing = _count(households, pl.col("收入研判") == NOT_SURVEYED)
+    rows: list[tuple[str, object]] = [
+        ("户信息在册户数", f"{n} 户"),
+        (f"已排查（{year_last}、{year_this} 两年收入齐全）", f"{n - missing} 户"),
+        ("未排查", f"{missing} 户" + (f"（占 {missing / n:.1%}）" if n else "")),
+    ]
+    for label in ("增收", "持平", "减收"):
+        k = int((judged == label).sum())
+        share = f"（占已排查 {k / (n - missing):.1%}）" if n - missing else ""
+        rows.append((label, f"{k} 户{share}"))
+    lead = "不落一户：在册户全部排查完毕。" if missing == 0 else f"尚有 {missing} 户未排查，{where_listed}。"
+    return key_figures(rows, lead)
+
+
+def income_figures(households: pl.DataFrame, year_last: int, year_this: int) -> Markdown:
+    """二、收入变化: average per-capita income both years (surveyed households)."""
+    surveyed = households.filter(pl.col("收入研判") != NOT_SURVEYED)
+    if surveyed.height == 0:
+        return key_figures([], "本村尚无两年收入齐全的户。")
+    agg = surveyed.select(
+        pl.col("上年家庭纯收入").sum().alias("上年"),
+        pl.col("本年家庭纯收入").sum().alias("本年"),
+        pl.col("上年家庭人口数").sum().alias("上年人口"),
+        pl.col("本年家庭人口数").sum().alias("本年人口"),
+    ).row(0, named=True)
+    pc_last = agg["上年"] / agg["上年人口"] if agg["上年人口"] else None
+    pc_this = agg["本年"] / agg["本年人口"] if agg["本年人口"] else None
+    rows: list[tuple[str, object]] = [
+        (f"{year_last} 年人均纯收入（已排查户合计）", fmt_yuan(pc_last)),
+        (f"{year_this} 年人均纯收入（已排查户合计）", fmt_yuan(pc_this)),
+    ]
+    if pc_last and pc_this is not None:
+        rows.append(("变化", f"{pc_this - pc_last:+,.0f} 元（{(pc_this - pc_last) / pc_last:+.1%}）"))
+    return key_figures(rows)
+
+
+def warning_figures(households: pl.DataFrame) -> Markdown:
+    """四、预警: households per warning level, and 应纳未纳."""
+    levels = households.get_column("预警等级")
+    rows: list[tuple[str, object]] = [
+        (f"{lv}色预警", f"{int((levels == lv).sum())} 户") for lv in WARNING_LEVELS
+    ]
+    rows.append(("应纳未纳（低于监测线但未纳入监测对象）", f"{int(households.get_column('应纳未纳').sum() or 0)} 户"))
+    return key_figures(rows)
+
+
+def measure_figures(households: pl.DataFrame) -> Markdown:
+    """五、帮扶措施: coverage of 减收 households and whether measures close the shortfall."""
+    loss = households.filter(pl.col("收入研判") == DECREASE)
+    n = loss.height
+    covered = _count(loss, pl.col("已有措施").list.len() > 0)
+    recover = _count(loss, pl.col("预计能恢复").fill_null(False))
+    rows: list[tuple[str, object]] = [
+        ("减收户", f"{n} 户"),
+        ("已有帮扶措施", f"{covered} 户" + (f"（覆盖 {covered / n:.1%}）" if n else "")),
+        ("尚无措施", f"{n - covered} 户"),
+        ("预计增收可补足收入缺口", f"{recover} 户"),
+        ("收入缺口合计", fmt_yuan(float(loss.get_column("收入缺口").sum() or 0.0))),
+        ("预计增收合计", fmt_yuan(float(loss.get_column("预计增收合计").sum() or 0.0))),
+    ]
+    return key_figures(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# Views: which rows and columns each section's table shows
+# ---------------------------------------------------------------------------------------
+
+WHO = ("户编号", "户主姓名", "证件号码", "联系电话")
+
+
+def not_surveyed(households: pl.DataFrame) -> pl.DataFrame:
+    """未排查户: in the roster, income of one of the two years missing."""
+    cols = [*WHO, "户类型", "监测对象类别", "家庭人口数", "上年人均纯收入", "本年人均纯收入"]
+    return households.filter(pl.col("收入研判") == NOT_SURVEYED).select(
+        [c for c in cols if c in households.columns]
+    )
+
+
+def warned(households: pl.DataFrame, levels: Sequence[str] = (RED, ORANGE)) -> pl.DataFrame:
+    """Households at the given warning levels, most urgent first, with their explanation."""
+    order = {lv: i for i, lv in enumerate(WARNING_LEVELS)}
+    return (
+        households.filter(pl.col("预警等级").is_in(list(levels)))
+        .with_columns(pl.col("预警等级").replace_strict(order, return_dtype=pl.Int64).alias("_o"))
+        .sort(["_o", "本年人均纯收入"], nulls_last=True)
+        .select(
+            *WHO[:2], "预警等级", "上年人均纯收入", "本年人均纯收入", "人均纯收入变化率",
+            "减收风险点", "说明",
+        )
+    )
+
+
+def shortfall_check(households: pl.DataFrame) -> pl.DataFrame:
+    """减收 households: income gap against the expected gain of their measures."""
+    return (
+        households.filter(pl.col("收入研判") == DECREASE)
+        .sort("收入缺口", descending=True, nulls_last=True)
+        .select(
+            *WHO[:2],
+            "减收风险点",
+            "收入缺口",
+            measure_names("已有措施"),
+            "预计增收合计",
+            pl.col("预计能恢复"),
+            measure_names("推荐措施"),
+        )
+    )
+
+
+# Why a household is 重点关注, as data: (reason shown, condition). Adding a reason is one row.
+FOCUS_REASONS: tuple[tuple[str, pl.Expr], ...] = (
+    ("红色预警", pl.col("预警等级") == RED),
+    ("橙色预警", pl.col("预警等级") == ORANGE),
+    ("应纳未纳", pl.col("应纳未纳")),
+    ("减收且无措施", (pl.col("收入研判") == DECREASE) & (pl.col("已有措施").list.len() == 0)),
+    ("措施不足以补足缺口", (pl.col("收入研判") == DECREASE) & (pl.col("预计能恢复") == False)),  # noqa: E712
+    ("低于低保标准", pl.col("低于低保标准")),
+    ("单人户审核", pl.col("单人户审核")),
+    ("未排查", pl.col("收入研判") == NOT_SURVEYED),
+)
+
+
+def focus_households(households: pl.DataFrame) -> pl.DataFrame:
+    """重点关注户: every household meeting at least one of ``FOCUS_REASONS``, with 关注原因."""
+    reasons = pl.concat_list(
+        [pl.when(cond.fill_null(False)).then(pl.lit(label)) for label, cond in FOCUS_REASONS]
+    ).list.drop_nulls()
+    cols = [
+        *WHO, "户类型", "监测对象类别", "家庭人口数", "收入研判", "预警等级",
+        "上年人均纯收入", "本年人均纯收入", "人均纯收入变化率", "减收风险点", "收入缺口", "推荐措施",
+    ]
+    return (
+        households.with_columns(reasons.alias("关注原因"))
+        .filter(pl.col("关注原因").list.len() > 0)
+        .with_columns(measure_names("推荐措施"))
+        # why a household is here comes right after who it is: the first thing a leader asks
+        .select([c for c in cols[:2] if c in households.columns] + ["关注原因"] + [c for c in cols[2:] if c in households.columns])
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# One village's part of an analysis; headings and the parameters used
+# ---------------------------------------------------------------------------------------
+
+VILLAGE = "村"
+DISTRICT = "全区"
+
+
+def village_view(analysis, village: str):
+    """The analysis restricted to one village (same type, same field names).
+
+    Every frame with a 村 column keeps that village's rows (ledger views too; a view without
+    村 is a district aggregate and is left out, the 全区 rows too); fgt keeps the village's
+    and the 全区 rows.
+    ``transitions`` and ``summary`` stay district-wide. Works on ``lib.rules.analysis.Analysis``
+    and on ``lib.report.SavedAnalysis`` alike (both are dataclasses). An empty ``village``
+    means the first village by name (a report notebook opened without parameters).
+    """
+    from dataclasses import fields, replace
+
+    villages = analysis.households.get_column(VILLAGE).unique().drop_nulls().sort().to_list()
+    if not village and villages:
+        village = villages[0]
+    if village not in villages:
+        raise ValueError(f"户信息中没有村“{village}”（已有：{'、'.join(villages) or '无'}）")
+
+    def mine(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.filter(pl.col(VILLAGE) == village)
+
+    changes = {}
+    for f in fields(analysis):
+        value = getattr(analysis, f.name)
+        if f.name == "fgt" and isinstance(value, pl.DataFrame) and VILLAGE in value.columns:
+            changes[f.name] = value.filter(pl.col(VILLAGE).is_in([village, DISTRICT]))
+        elif f.name == "transitions":
+            continue
+        elif isinstance(value, pl.DataFrame) and VILLAGE in value.columns:
+            changes[f.name] = mine(value)
+    changes["ledger"] = {
+        name: mine(frame) for name, frame in analysis.ledger.items() if VILLAGE in frame.columns
+    }
+    return replace(analysis, **changes)
+
+
+def _source_line(analysis) -> str:
+    source = getattr(analysis, "source", "") or (getattr(analysis, "summary", {}) or {}).get("数据来源", "")
+    return f"数据来源：{source}。" if source else ""
+
+
+def ledger_view(analysis, name: str, drop: Sequence[str] = ()) -> pl.DataFrame:
+    """One ledger view by name, without the columns ``drop`` (e.g. 乡镇, 村 in a village's
+    own briefing); an empty frame when this analysis has no such view."""
+    frame = analysis.ledger.get(name, pl.DataFrame())
+    return frame.drop([c for c in drop if c in frame.columns])
+
+
+def briefing_heading(view) -> Markdown:
+    """The village briefing's title and lead sentence, from ``village_view``'s result."""
+    y1, y2 = view.year_last, view.year_this
+    p = view.policy
+    hh = view.households
+    village = hh.get_column(VILLAGE).first()
+    township = hh.get_column("乡镇").drop_nulls().first() if "乡镇" in hh.columns and hh.height else None
+    where = f"{township}{village}" if township else village
+    lead = (
+        f"本简报对{where}在册脱贫户和监测对象 {y1} 年与 {y2} 年的家庭收入逐户、逐项进行比较，"
+        f"按 {y2} 年监测线 {p.threshold(y2):,.0f} 元/人·年研判预警，并核对帮扶措施台账。"
+        + _source_line(view)
+        + "身份证号只显示前 6 位和后 4 位，电话只显示前 3 位和后 4 位。"
+    )
+    return Markdown(f"# {md_escape(village)}增收监测简报（{y1}—{y2}年）\n\n{md_escape(lead)}")
+
+
+def district_heading(analysis) -> Markdown:
+    """The district overview's title and lead sentence."""
+    y1, y2 = analysis.year_last, analysis.year_this
+    hh = analysis.households
+    villages = hh.get_column(VILLAGE).n_unique()
+    lead = (
+        f"全区 {villages} 个村、{hh.height} 户在册脱贫户和监测对象 {y1} 年与 {y2} 年收入对比，"
+        f"{y2} 年监测线 {analysis.policy.threshold(y2):,.0f} 元/人·年。" + _source_line(analysis)
+    )
+    return Markdown(f"# 全区增收监测总览（{y1}—{y2}年）\n\n{md_escape(lead)}")
+
+
+def policy_table(policy) -> Markdown:
+    """附：本报告使用的政策参数 (``Policy.table()``) as an escaped Markdown table."""
+    lines = ["| 参数 | 取值 |", "| --- | --- |"]
+    lines += [f"| {md_escape(k)} | {md_escape(v)} |" for k, v in policy.table()]
+    return Markdown("\n".join(lines))

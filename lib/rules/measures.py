@@ -1,0 +1,647 @@
+"""Assistance measures: the 低保 check behind M3, the recommendation rules, and the join of
+the measures sheet onto the households.
+
+The rules that map risk points and household conditions to the plan's five measures are a
+table (`RULES`): a condition over the households frame, a measure code and a Chinese reason
+template. Changing what is recommended touches that table, not control flow.
+
+How `lib.rules.analysis.analyze` uses this module (in this order, because the rules read the
+低保 check and the ledger reads the attached columns)::
+
+    hh = hh.hstack(dibao_check(hh, items, policy, year_this).drop("户编号"))  # same rows, same order
+    recs = recommend(hh, policy, year_this)
+    hh, measures_joined = attach_measures(hh, recs, data.measures)  # columns in contract order
+    rejects = pl.concat([rejects, unmatched_measures(hh, data.measures)])
+    ledger = lib.rules.ledger.build_ledger(hh, measures_joined)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+from lib.catalogue import (
+    DECREASE,
+    MEASURE_CODES,
+    MEASURE_STATUSES,
+    LEAD_UNITS,
+    MEASURE_NAMES,
+    ORANGE,
+    PENSION,
+    RED,
+    REJECT_COLUMNS,
+    SHEET_MEASURES,
+    SOURCE_ROW,
+    WAGE,
+)
+from lib.rules.income import ENGINE
+from lib.policy import Policy
+
+ID = "户编号"
+
+# Columns added by `dibao_check`, in the contract's order.
+DIBAO_INCOME = "低保核算人均收入"
+BELOW_DIBAO = "低于低保标准"
+SINGLE_PERSON_REVIEW = "单人户审核"
+DIBAO_GRADUAL_EXIT = "低保渐退"
+DIBAO_COLUMNS = (DIBAO_INCOME, BELOW_DIBAO, SINGLE_PERSON_REVIEW, DIBAO_GRADUAL_EXIT)
+
+# Columns added by `attach_measures`, in the contract's order (placed after 应纳未纳).
+RECOMMENDED = "推荐措施"
+RECOMMEND_REASON = "推荐理由"
+EXISTING = "已有措施"
+IMPLEMENTED_COUNT = "已落实措施数"
+PLANNED_COUNT = "计划措施数"
+EXPECTED_GAIN = "预计增收合计"
+SHORTFALL = "收入缺口"
+WILL_RECOVER = "预计能恢复"
+ATTACHED_COLUMNS = (
+    RECOMMENDED,
+    RECOMMEND_REASON,
+    EXISTING,
+    IMPLEMENTED_COUNT,
+    PLANNED_COUNT,
+    EXPECTED_GAIN,
+    SHORTFALL,
+    WILL_RECOVER,
+)
+
+RECOMMENDATION_COLUMNS = (ID, "村", "措施代码", "措施类型", "牵头单位", "推荐理由")
+
+# Stable code for a measure row whose 户编号 is not in 户信息 (rejects table).
+UNMATCHED_MEASURE_CODE = "E301"
+
+# Extra values a reason template may name besides household columns.
+DIBAO_STANDARD = "低保标准"
+THRESHOLD = "监测线"
+
+
+
+# ---------------------------------------------------------------------------------------
+# 低保 check
+# ---------------------------------------------------------------------------------------
+
+
+def dibao_check(
+    households: pl.DataFrame, items: pl.DataFrame, policy: Policy, year_this: int
+) -> pl.DataFrame:
+    """The 低保 check of the plan's social-assistance measure: one row per household, in the
+    order of ``households`` (so it can be stacked beside them without a join).
+
+    Income is counted as the plan says for social assistance: this year's net income with
+    the basic pension always left out (even when the transition-period rule is off for net
+    income, then the pension is taken back out using the items), minus necessary work costs
+    (``policy.work_cost_deduction`` × this year's wage income), divided by this year's
+    members. 低于低保标准 and 低保渐退 are null when the year's 低保 standard is not set (0).
+    """
+    standard = policy.dibao(year_this)
+    counted = pl.col("本年家庭纯收入")
+    if not policy.exclude_basic_pension:
+        # Net income still holds the pension: take this year's pension back out.
+        pension = (
+            items.filter(pl.col("收入项目") == PENSION)
+            .group_by(ID)
+            .agg(pl.col("本年").sum().alias("_养老金"))
+        )
+        households = households.select(
+            ID,
+            "本年家庭纯收入",
+            f"本年{WAGE}",
+            "本年家庭人口数",
+            "是否低保户",
+            "重度残疾人数",
+            "重病人数",
+        ).join(pension, on=ID, how="left", maintain_order="left")
+        counted = counted - pl.col("_养老金").fill_null(0.0)
+    counted = counted - policy.work_cost_deduction * pl.col(f"本年{WAGE}")
+    per_capita = counted / pl.col("本年家庭人口数")
+    standard_set = standard > 0
+    below = per_capita < standard if standard_set else pl.lit(None, pl.Boolean)
+    # A current 低保户 whose counted income has reached the line keeps 低保 for the
+    # gradual-exit period instead of being cancelled at once.
+    gradual_exit = (
+        pl.col("是否低保户").fill_null(False) & (per_capita >= standard)
+        if standard_set
+        else pl.lit(None, pl.Boolean)
+    )
+    return households.select(
+        pl.col(ID),
+        per_capita.cast(pl.Float64).alias(DIBAO_INCOME),
+        below.alias(BELOW_DIBAO),
+        (
+            (pl.col("重度残疾人数").fill_null(0) > 0)
+            | (pl.col("重病人数").fill_null(0) > 0)
+        ).alias(SINGLE_PERSON_REVIEW),
+        gradual_exit.alias(DIBAO_GRADUAL_EXIT),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Recommendation rules (data)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One recommendation: when `when` holds for an at-risk household, recommend `measure`.
+
+    `reason` is a Chinese sentence; ``{列名}`` names a column of the households frame (or
+    低保标准 / 监测线 of the year) whose value is filled in, money rounded to whole yuan.
+    """
+
+    measure: str
+    when: pl.Expr
+    reason: str
+
+
+def has_risk(*codes: str) -> pl.Expr:
+    """The household has at least one of these risk points (R-codes)."""
+    return pl.col("风险点代码").list.eval(pl.element().is_in(list(codes))).list.any()
+
+
+_LABOUR = pl.col("劳动力人数")
+_WEAK = pl.col("弱劳动力或半劳动力人数")
+HAS_WEAK_LABOUR = _WEAK > 0
+# Full labour and no weak labour recorded: training and jobs rather than a public-welfare post.
+HAS_ONLY_FULL_LABOUR = (_LABOUR > 0) & (_WEAK.fill_null(0) == 0)
+# No labour at all; an unknown (blank) labour count does not count as none.
+NO_LABOUR = (_LABOUR == 0) & (_WEAK.fill_null(0) == 0)
+
+# Recommendations are made for households at risk: losing income, under or near the line
+# (红/橙), below the 低保 standard, or to be registered (应纳未纳). A household that gained
+# income despite one falling item gets none, so the lists stay about the households the
+# plan asks to help.
+AT_RISK = (
+    (pl.col("收入研判") == DECREASE)
+    | pl.col("预警等级").is_in([RED, ORANGE])
+    | pl.col("应纳未纳")
+    | pl.col(BELOW_DIBAO)
+)
+
+RULES: tuple[Rule, ...] = (
+    # M1: public-welfare posts go first to weak and half labour (plan, measure 1).
+    Rule(
+        "M1",
+        has_risk("R3", "R4") & HAS_WEAK_LABOUR,
+        "务工或公益岗收入减少，家有弱劳动力或半劳动力{弱劳动力或半劳动力人数}人：优先安置公益岗位",
+    ),
+    Rule(
+        "M4",
+        has_risk("R3", "R4") & HAS_ONLY_FULL_LABOUR,
+        "务工或公益岗收入减少，家有劳动力{劳动力人数}人：开展就业技能培训、推送务工岗位",
+    ),
+    # No labour at all: differential distribution of industry income and the safety net.
+    Rule("M2", NO_LABOUR, "家中无劳动力：产业项目收益实行差异化分配，适当倾斜"),
+    Rule(
+        "M3", NO_LABOUR, "家中无劳动力：审核低保、特困供养条件，符合条件的纳入兜底保障"
+    ),
+    Rule(
+        "M3",
+        has_risk("R5"),
+        "低保金或特困供养金减少或取消：复核救助条件，符合条件的及时恢复",
+    ),
+    Rule(
+        "M3",
+        pl.col(BELOW_DIBAO) & ~pl.col("是否低保户").fill_null(False),
+        "低保核算人均收入{低保核算人均收入}元，低于低保标准{低保标准}元：按程序申请纳入低保",
+    ),
+    Rule(
+        "M3",
+        pl.col(BELOW_DIBAO) & pl.col("是否低保户"),
+        "低保户低保核算人均收入{低保核算人均收入}元，低于低保标准{低保标准}元：核实补差金额，确保应保尽保",
+    ),
+    Rule(
+        "M3",
+        pl.col(SINGLE_PERSON_REVIEW),
+        "家有重度残疾人{重度残疾人数}人、重病患者{重病人数}人：按单人户施保条件审核",
+    ),
+    Rule(
+        "M3",
+        pl.col(DIBAO_GRADUAL_EXIT),
+        "低保户低保核算人均收入{低保核算人均收入}元已达低保标准{低保标准}元：给予渐退期，不直接停保",
+    ),
+    # Business losses: industry projects to carry the household, and skills.
+    Rule(
+        "M2", has_risk("R1"), "种养殖等经营收入减少：依托产业项目带动发展，稳定产业收益"
+    ),
+    Rule("M4", has_risk("R1"), "种养殖等经营收入减少：开展种养殖实用技术培训"),
+    Rule(
+        "M2", has_risk("R7"), "因灾经营收入减少：依托产业项目帮助恢复生产，稳定产业收益"
+    ),
+    Rule("M4", has_risk("R7"), "因灾经营收入减少：开展防灾减灾和种养殖技术培训"),
+    Rule(
+        "M2",
+        has_risk("R2"),
+        "产业收益分配减少：核实项目收益和分配方案，确保收益分配到户",
+    ),
+    # R6 → M5, not M3: subsidies (生态补偿、计划生育、惠农补贴) are entitlements, not means-tested
+    # assistance; what helps is a cadre checking the household receives every one it is owed.
+    # A household that also falls below the 低保 line gets M3 from the 低保 rule above.
+    Rule(
+        "M5",
+        has_risk("R6"),
+        "政策性补贴减少：驻村工作队、结对干部核实政策享受情况，做到应享尽享",
+    ),
+    Rule(
+        "M5", has_risk("R8"), "帮扶不到位导致减收：驻村工作队、结对干部入户落实帮扶措施"
+    ),
+    Rule(
+        "M5", has_risk("R9"), "其他原因减收：结对干部入户核实原因，制定针对性帮扶措施"
+    ),
+    Rule(
+        "M5",
+        pl.col("应纳未纳"),
+        "人均纯收入{本年人均纯收入}元低于监测线{监测线}元但未纳入监测对象：核实后按程序纳入监测帮扶",
+    ),
+    Rule(
+        "M5",
+        (pl.col("预警等级") == RED) & ~pl.col("应纳未纳").fill_null(False),
+        "人均纯收入{本年人均纯收入}元低于监测线{监测线}元：驻村工作队、结对干部落实针对性帮扶",
+    ),
+)
+
+# Every at-risk household that no rule above reaches still gets this one, so that every
+# 减收 household has at least one recommendation.
+FALLBACK = Rule(
+    "M5",
+    AT_RISK,
+    "存在减收或预警风险但未识别出具体风险点：结对干部入户核实原因，制定帮扶措施",
+)
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+def template_columns(template: str) -> tuple[str, ...]:
+    """Column names a reason template fills in."""
+    return tuple(_PLACEHOLDER.findall(template))
+
+
+def _render(template: str, schema: pl.Schema) -> pl.Expr:
+    """A reason template as a polars string expression (vectorised, no per-row Python)."""
+    values = []
+    for name in template_columns(template):
+        value = pl.col(name)
+        if schema[name].is_float():
+            value = value.round(0).cast(pl.Int64)  # money in whole yuan
+        values.append(value.cast(pl.String).fill_null("—"))
+    return (
+        pl.format(_PLACEHOLDER.sub("{}", template), *values)
+        if values
+        else pl.lit(template)
+    )
+
+
+def recommend(households: pl.DataFrame, policy: Policy, year_this: int) -> pl.DataFrame:
+    """Recommended measures, one row per (household, measure): 户编号, 村, 措施代码, 措施类型,
+    牵头单位, 推荐理由 (the reasons of every rule that chose that measure, in rule order,
+    joined by "；"). Only households at risk (`AT_RISK`) get recommendations; each of them
+    gets at least one (`FALLBACK`). Rows in household order, then measure code.
+
+    Needs the 低保 check columns (`dibao_check`) joined onto ``households`` first.
+    """
+    missing = [c for c in DIBAO_COLUMNS if c not in households.columns]
+    if missing:
+        raise ValueError(
+            f"recommend: households lacks {missing}; join dibao_check(...) first"
+        )
+    # Only the columns the rules read: filtering the whole wide frame would copy it.
+    needed = {ID, "村", *AT_RISK.meta.root_names()}
+    for rule in (*RULES, FALLBACK):
+        needed.update(rule.when.meta.root_names())
+        needed.update(template_columns(rule.reason))
+    needed -= {DIBAO_STANDARD, THRESHOLD}
+    frame = (
+        households.lazy()
+        .select([c for c in households.columns if c in needed])
+        .with_columns(
+            pl.lit(policy.dibao(year_this), pl.Float64).alias(DIBAO_STANDARD),
+            pl.lit(policy.threshold(year_this), pl.Float64).alias(THRESHOLD),
+        )
+        .filter(AT_RISK.fill_null(False))
+        .with_row_index("_行")
+        .collect(engine=ENGINE)
+    )
+    # Every rule's condition is evaluated once, all in one parallel pass; each rule then
+    # renders its reason on its hits only (a filter on a ready-made flag). Hits are keyed by
+    # one integer (household row × measure) so that joining the reasons of several rules
+    # for the same measure groups integers, not strings (this runs on 1M households).
+    width = len(MEASURE_CODES)
+    position = {code: i for i, code in enumerate(MEASURE_CODES)}
+    flags = [f"_规则{order}" for order in range(len(RULES))]
+    frame = frame.hstack(
+        frame.select(rule.when.fill_null(False).alias(flag) for rule, flag in zip(RULES, flags))
+    )
+
+    def hits(rule: Rule, order: int, rows: pl.LazyFrame) -> pl.LazyFrame:
+        return rows.select(
+            (pl.col("_行").cast(pl.Int64) * width + position[rule.measure]).alias(
+                "_键"
+            ),
+            pl.lit(order, pl.Int32).alias("_序"),
+            _render(rule.reason, frame.schema).alias("推荐理由"),
+        )
+
+    rows_of = frame.lazy()
+    # A household no rule reaches gets the fallback: no flag set (no join needed).
+    unreached = rows_of.filter(~pl.any_horizontal(flags))
+    long = (
+        pl.concat(
+            [
+                *(
+                    hits(rule, order, rows_of.filter(pl.col(flag)))
+                    for order, (rule, flag) in enumerate(zip(RULES, flags))
+                ),
+                hits(FALLBACK, len(RULES), unreached),
+            ]
+        )
+        # household × measure, then rule order, as one integer: one sort key instead of two
+        .sort(pl.col("_键") * (len(RULES) + 1) + pl.col("_序"))
+        # sorted, so each key is one run of rows: grouping runs needs no hashing
+        .group_by(pl.col("_键").rle_id().alias("_段"), maintain_order=True)
+        .agg(pl.col("_键").first(), pl.col("推荐理由"))
+        .drop("_段")
+        .collect(engine=ENGINE)
+    )
+    rows = (long["_键"] // width).cast(pl.UInt32)
+    measure = pl.col("_键") % width
+
+    def by_position(values: dict[str, str]) -> pl.Expr:
+        return measure.replace_strict(
+            {position[c]: v for c, v in values.items()}, return_dtype=pl.String
+        )
+
+    return long.select(
+        frame[ID].gather(rows).alias(ID),
+        frame["村"].gather(rows).alias("村"),
+        by_position({c: c for c in MEASURE_CODES}).alias("措施代码"),
+        by_position(MEASURE_NAMES).alias("措施类型"),
+        by_position(LEAD_UNITS).alias("牵头单位"),
+        pl.col("推荐理由").list.join("；"),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Measures sheet joined to households
+# ---------------------------------------------------------------------------------------
+
+PLANNED, IMPLEMENTED = MEASURE_STATUSES
+
+
+# Household columns carried by the joined measures (after 户编号), for the ledger.
+MEASURE_HOUSEHOLD_COLUMNS = (
+    "乡镇",
+    "村",
+    "户主姓名",
+    "家庭人口数",
+    "收入研判",
+    "预警等级",
+    "减收风险点",
+    SHORTFALL,
+    WILL_RECOVER,
+)
+
+_BIT_BY_CODE = {code: 1 << i for i, code in enumerate(MEASURE_CODES)}
+_CODES_BY_MASK = pl.Series(
+    [
+        [c for c, bit in _BIT_BY_CODE.items() if mask & bit]
+        for mask in range(1 << len(MEASURE_CODES))
+    ],
+    dtype=pl.List(pl.String),
+)
+
+
+def _code_bit(column: str) -> pl.Expr:
+    """An M-code's bit (an unknown code is an error, never a silent 0)."""
+    return pl.col(column).replace_strict(_BIT_BY_CODE, return_dtype=pl.Int64)
+
+
+def _codes_of_mask(column: str) -> pl.Expr:
+    """A bit mask as the sorted list of its M-codes (null → empty list)."""
+    return pl.lit(_CODES_BY_MASK).gather(pl.col(column).fill_null(0))
+
+
+def attach_measures(
+    households: pl.DataFrame, recommendations: pl.DataFrame, measures: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Households with their recommended and existing measures, and measures with households.
+
+    Adds 推荐措施, 推荐理由, 已有措施, 已落实措施数, 计划措施数, 预计增收合计 (planned and
+    implemented measures alike), 收入缺口 and 预计能恢复 after 应纳未纳.
+
+    收入缺口 is what the household must still earn this year to be back at last year's
+    per-capita income: max(0, (上年人均 − 本年人均) × 本年家庭人口数). With unchanged members
+    this is 上年家庭纯收入 − 本年家庭纯收入; when members changed, it follows the per-capita
+    comparison that made the household 减收 (a household that gained a member can lose per
+    capita while its total rose). 0 when not 减收. 预计能恢复 = 收入缺口 ≤ 预计增收合计, the
+    30 September question; null when not 减收.
+
+    The second frame is the measures sheet joined to its households: the input rows (in
+    input order) with 措施名称 and the household's `MEASURE_HOUSEHOLD_COLUMNS` (乡镇, 村,
+    户主姓名, 家庭人口数, 收入研判, 预警等级, 减收风险点, 收入缺口, 预计能恢复). Measures whose
+    户编号 is not a household are left out; `unmatched_measures` gives them as rejects.
+
+    ``recommendations`` is `recommend`'s frame: rows of a household in measure-code order,
+    which is the order of its 推荐理由.
+    """
+    # Measure codes per household as bit masks (M1 = 1, M2 = 2, M3 = 4 …): OR-ing integers
+    # is far cheaper on 1M households than collecting, deduplicating and sorting lists of
+    # strings; the masks become sorted code lists through a 32-entry table.
+    # Row values are computed over whole columns first and the runs only gather them: an
+    # expression inside a group-by aggregation is evaluated group by group, several times
+    # slower at 1M households (and str.join there much slower than list.join after).
+    rec_aggs = {
+        "_推荐": (pl.col("_推荐").bitwise_or(), pl.col("_推荐").bitwise_or()),
+        # Reasons in the order of the rows (`recommend` gives them by measure code), as
+        # lists until each household has all of its own.
+        RECOMMEND_REASON: (
+            pl.col(RECOMMEND_REASON),
+            pl.col(RECOMMEND_REASON).list.explode(keep_nulls=False, empty_as_null=False),
+        ),
+    }
+    rec_runs = _runs(
+        recommendations.lazy().select(
+            ID,
+            _code_bit("措施代码").alias("_推荐"),
+            pl.concat_str(
+                pl.lit("【"),
+                pl.col("措施类型"),
+                pl.lit("】"),
+                pl.col("推荐理由"),
+                pl.lit("。"),
+            ).alias(RECOMMEND_REASON),
+        ),
+        rec_aggs,
+    )
+    mea_aggs = {
+        "_已有": (pl.col("_已有").bitwise_or(), pl.col("_已有").bitwise_or()),
+        IMPLEMENTED_COUNT: (
+            pl.col(IMPLEMENTED_COUNT).sum().cast(pl.Int64),
+            pl.col(IMPLEMENTED_COUNT).sum(),
+        ),
+        PLANNED_COUNT: (
+            pl.col(PLANNED_COUNT).sum().cast(pl.Int64),
+            pl.col(PLANNED_COUNT).sum(),
+        ),
+        EXPECTED_GAIN: (
+            pl.col(EXPECTED_GAIN).sum().cast(pl.Float64),
+            pl.col(EXPECTED_GAIN).sum(),
+        ),
+    }
+    mea_runs = _runs(
+        measures.lazy().select(
+            ID,
+            _code_bit("措施类型").alias("_已有"),
+            (pl.col("状态") == IMPLEMENTED).alias(IMPLEMENTED_COUNT),
+            (pl.col("状态") == PLANNED).alias(PLANNED_COUNT),
+            pl.col("预计增收").alias(EXPECTED_GAIN),
+        ),
+        mea_aggs,
+    )
+    decrease = pl.col("收入研判") == DECREASE
+    shortfall = (
+        (pl.col("上年人均纯收入") - pl.col("本年人均纯收入")) * pl.col("本年家庭人口数")
+    ).clip(lower_bound=0.0)
+    base = households.drop([c for c in ATTACHED_COLUMNS if c in households.columns])
+    # Every run's and every measure's household row, found in one join on 户编号 (a join
+    # per frame would hash the 1M household keys each time); they are then placed by row.
+    rec_rows, mea_rows, measure_rows = _household_rows(base.get_column(ID), rec_runs, mea_runs, measures)
+    if _repeats(rec_rows) or _repeats(mea_rows):
+        # Some household's rows were not consecutive in a sheet, so it has several runs:
+        # combine them by 户编号 (rare).
+        rec_runs, mea_runs = _combine_runs(rec_runs, rec_aggs), _combine_runs(mea_runs, mea_aggs)
+        rec_rows, mea_rows = _household_rows(base.get_column(ID), rec_runs, mea_runs)
+    attached = (
+        pl.concat(
+            [
+                base.select("收入研判", "上年人均纯收入", "本年人均纯收入", "本年家庭人口数"),
+                _placed(rec_runs.with_columns(pl.col(RECOMMEND_REASON).list.join("")), rec_rows, base.height),
+                _placed(mea_runs, mea_rows, base.height),
+            ],
+            how="horizontal",
+        )
+        .lazy()
+        .with_columns(
+            _codes_of_mask("_推荐").alias(RECOMMENDED),
+            _codes_of_mask("_已有").alias(EXISTING),
+            pl.col(IMPLEMENTED_COUNT).fill_null(0),
+            pl.col(PLANNED_COUNT).fill_null(0),
+            pl.col(EXPECTED_GAIN).fill_null(0.0),
+            pl.when(decrease).then(shortfall).otherwise(0.0).alias(SHORTFALL),
+        )
+        .with_columns(
+            pl.when(decrease)
+            .then(pl.col(SHORTFALL) <= pl.col(EXPECTED_GAIN))
+            .alias(WILL_RECOVER)
+        )
+        .select(ATTACHED_COLUMNS)
+        .collect(engine=ENGINE)
+    )
+    hh = base.hstack(attached).select(
+        _after(base.columns, "应纳未纳", ATTACHED_COLUMNS)
+    )
+
+    # The household facts the ledger lists beside each measure (an inner join on 户编号, in
+    # the measures' order), taken by the rows found above.
+    found = measure_rows.is_not_null()
+    facts = hh.select(pl.col(list(MEASURE_HOUSEHOLD_COLUMNS)).gather(measure_rows.filter(found)))
+    joined = (
+        measures.filter(found)
+        .hstack(facts)
+        .with_columns(
+            pl.col("措施类型")
+            .replace_strict(MEASURE_NAMES, default=None, return_dtype=pl.String)
+            .alias("措施名称")
+        )
+    )
+    first = [ID, "乡镇", "村", "户主姓名", "措施类型", "措施名称"]
+    joined = joined.select(first + [c for c in joined.columns if c not in first])
+    return hh, joined
+
+
+def _household_rows(ids: pl.Series, *frames: pl.DataFrame) -> list[pl.Series]:
+    """For each frame, the row in ``ids`` (户信息's 户编号, unique) of each of its rows'
+    户编号 (null: not a household), all found with one join."""
+    keys = pl.concat([frame.select(pl.col(ID).cast(ids.dtype)) for frame in frames])
+    rows = (
+        keys.lazy()
+        .join(ids.to_frame(ID).lazy().with_row_index("_户"), on=ID, how="left", maintain_order="left")
+        .collect(engine=ENGINE)
+        .get_column("_户")
+    )
+    if rows.len() != keys.height:
+        raise ValueError("户信息的户编号不唯一")  # the reader guarantees it; a join would repeat rows
+    starts = [0]
+    for frame in frames:
+        starts.append(starts[-1] + frame.height)
+    return [rows.slice(start, frame.height) for start, frame in zip(starts, frames)]
+
+
+def _repeats(rows: pl.Series) -> bool:
+    """Whether some household has more than one row here (integers: cheap to check)."""
+    found = rows.drop_nulls()
+    return found.n_unique() != found.len()
+
+
+def _placed(per_household: pl.DataFrame, rows: pl.Series, households: int) -> pl.DataFrame:
+    """``per_household`` (one row per household, at ``rows``; 户编号 dropped) laid out in
+    the households' order, null where a household has none: a left join by position."""
+    values = per_household.drop(ID)
+    # one all-null row at the end, taken by every household without a row of its own;
+    # contiguous, because a gather across chunks is slow
+    table = pl.concat([values, values.clear(1)], rechunk=True)
+    found = rows.is_not_null()
+    index = pl.repeat(values.height, households, dtype=pl.UInt32, eager=True).scatter(
+        rows.filter(found), pl.int_range(values.height, dtype=pl.UInt32, eager=True).filter(found)
+    )
+    return table.select(pl.all().gather(index))
+
+
+def _runs(frame: pl.DataFrame | pl.LazyFrame, aggs: dict[str, tuple[pl.Expr, pl.Expr]]) -> pl.DataFrame:
+    """One row per run of consecutive rows of the same 户编号: each column of ``aggs`` is
+    (aggregation over rows, combination of partial results); this applies the first.
+
+    Runs are an integer key (`recommend` and most sheets list a household's rows together),
+    several times cheaper to group than 1M string keys; a household listed in several places
+    has several runs, which `_combine_runs` merges.
+    """
+    return (
+        frame.lazy()
+        .group_by(pl.col(ID).rle_id().alias("_段"), maintain_order=True)
+        .agg(pl.col(ID).first(), *(row.alias(name) for name, (row, _) in aggs.items()))
+        .drop("_段")
+        .collect(engine=ENGINE)
+    )
+
+
+def _combine_runs(runs: pl.DataFrame, aggs: dict[str, tuple[pl.Expr, pl.Expr]]) -> pl.DataFrame:
+    """One row per 户编号 from the runs of `_runs` (the second expression of each column)."""
+    return runs.group_by(ID, maintain_order=True).agg(combine.alias(name) for name, (_, combine) in aggs.items())
+
+
+def _after(columns: list[str], anchor: str, new: tuple[str, ...]) -> list[str]:
+    """``columns`` with ``new`` inserted right after ``anchor`` (at the end if absent)."""
+    if anchor not in columns:
+        return list(columns) + list(new)
+    at = columns.index(anchor) + 1
+    return list(columns[:at]) + list(new) + list(columns[at:])
+
+
+def unmatched_measures(
+    households: pl.DataFrame, measures: pl.DataFrame
+) -> pl.DataFrame:
+    """Measure rows whose 户编号 is not in 户信息, as rejects (REJECT_COLUMNS), so that
+    `analyze` can report every measure it did not count."""
+    return measures.join(
+        households.select(ID), on=ID, how="anti", maintain_order="left"
+    ).select(
+        pl.lit(SHEET_MEASURES).alias(REJECT_COLUMNS[0]),
+        pl.col(SOURCE_ROW).cast(pl.Int64).alias(REJECT_COLUMNS[1]),
+        pl.lit(ID).alias(REJECT_COLUMNS[2]),
+        pl.col(ID).cast(pl.String).alias(REJECT_COLUMNS[3]),
+        pl.lit(UNMATCHED_MEASURE_CODE).alias(REJECT_COLUMNS[4]),
+        pl.format("户编号 {} 不在户信息中：该措施未计入台账", pl.col(ID)).alias(
+            REJECT_COLUMNS[5]
+        ),
+    )

@@ -1,0 +1,125 @@
+"""lib.interactive.widgets driven programmatically (values set, buttons clicked), no kernel."""
+
+import polars as pl
+import pytest
+from plotly.callbacks import Points
+from test_what_if import POLICY, small_data
+
+import lib.interactive.widgets as widgets
+from lib.interactive.allocation import LIST_ORDER
+from lib.rules.analysis import analyze
+from lib.catalogue import JUDGEMENTS
+from lib.interactive.what_if import DISTRICT, PLAN_PRESET, Levers, run_scenario
+from lib.interactive.widgets import comparison_figure, explore_widget, html_table, what_if_widget
+
+
+@pytest.fixture(scope="module")
+def small():
+    data = small_data()
+    return data, analyze(data, POLICY)
+
+
+def trace(fig, name):
+    return next(t for t in fig.data if t.name == name)
+
+
+def test_explore_starts_with_everyone(small):
+    app = explore_widget(small[1])
+    assert app.filtered.height == 5 and "符合条件 5 户" in app.count.value
+    assert [t.name for t in app.fig_villages.data] == list(JUDGEMENTS)
+    assert list(trace(app.fig_villages, "减收").x) == ["东村", "西村"]
+    assert list(trace(app.fig_villages, "减收").y) == [3, 1]  # C, A, B | D
+    assert all(f"户主{h}" in app.table.value for h in "ABCDE")
+    assert app.household.value == "C"  # the first of the list
+    assert "务工收入" in app.detail.value
+
+
+def test_village_filter_updates_charts_table_and_drill_down(small):
+    app = explore_widget(small[1])
+    app.villages.value = ("西村",)
+    assert sorted(app.filtered["户编号"].to_list()) == ["D", "E"]
+    assert list(trace(app.fig_villages, "增收").x) == ["西村"] and list(trace(app.fig_villages, "增收").y) == [1]
+    assert "户主E" in app.table.value and "户主A" not in app.table.value
+    assert [v for _, v in app.household.options] == ["D", "E"] and app.household.value == "D"
+    assert "西村" in app.detail.value and "产业收益分配" in app.detail.value
+    app.income_item.value = "务工收入"
+    assert list(trace(app.fig_income, "上年").y) == [10000.0] and list(trace(app.fig_income, "本年").y) == [12000.0]
+    assert "务工收入" in app.fig_income.layout.title.text
+
+
+def test_risk_and_level_filters(small):
+    app = explore_widget(small[1])
+    app.risk_codes.value = ("R4",)  # B lost its public-welfare post
+    assert app.filtered["户编号"].to_list() == ["B"]
+    risks = app.fig_risks.data[0]
+    b_risks = small[1].risks.filter(pl.col("户编号") == "B")["风险点代码"].to_list()
+    assert dict(zip(risks.x, risks.y))["R4 公益岗减收"] == 1 and sum(risks.y) == len(b_risks)
+    app.risk_codes.value = ()
+    app.warning_levels.value = ("红",)
+    assert sorted(app.filtered["户编号"].to_list()) == ["B", "C", "D"]
+    app.judgements.value = ("增收",)  # nobody is both red and 增收
+    assert app.filtered.height == 0 and app.household.value is None and app.detail.value == ""
+    assert sum(sum(t.y) for t in app.fig_villages.data) == 0
+    app.clear.click()
+    assert app.filtered.height == 5 and app.judgements.value == ()
+
+
+def test_clicking_a_village_bar_filters_to_it(small):
+    app = explore_widget(small[1])
+    bar = trace(app.fig_villages, "减收")
+    bar._dispatch_on_click(Points(point_inds=[0], xs=["东村"], ys=[3], trace_name="减收", trace_index=2), None)
+    assert app.villages.value == ("东村",) and sorted(app.filtered["户编号"].to_list()) == ["A", "B", "C"]
+
+
+def test_drill_down_follows_the_dropdown(small):
+    app = explore_widget(small[1])
+    app.household.value = "B"
+    assert "户主B" in app.detail.value and "公益岗位收入" in app.detail.value and "减收" in app.detail.value
+
+
+def test_what_if_sliders_and_preset(small, monkeypatch):
+    data, before = small
+    app = what_if_widget(data, POLICY, before=before)
+    assert app.scenario.levers == Levers()
+    assert "减收户 4 → 4" in app.summary.value and "东村" in app.table.value
+    after = trace(app.figure, "调整后减收户")
+    assert list(after.x) == ["东村", "西村"] and list(after.y) == [3, 1]
+
+    app.posts.value = 2
+    assert list(trace(app.figure, "调整后减收户").y) == [1, 1]
+    assert app.scenario.district["投入成本"] == 12000 and "户主B" in app.placements.value
+
+    calls = []
+    monkeypatch.setattr(widgets, "run_scenario", lambda *a, **k: calls.append(1) or run_scenario(*a, **k))
+    app.preset.click()
+    assert len(calls) == 1  # the preset sets every slider and recomputes once
+    assert app.scenario.levers == PLAN_PRESET and app.posts.value == 4
+    # C (gap beyond a post, but the post lifts it over the line), A, B get posts; E needs none
+    assert sorted(app.scenario.posts.chosen["户编号"].to_list()) == ["A", "B", "C"]
+    assert "1 个岗位无合适户未安置" in app.summary.value
+
+    app.placement.value = LIST_ORDER
+    assert app.scenario.posts.chosen["户编号"].to_list() == ["C", "A", "B"]
+
+    app.line.value = 9000
+    assert app.scenario.levers.monitoring_threshold == 9000
+    assert app.scenario.policy.threshold(2022) == 9000
+    app.line.value = int(POLICY.threshold(2022))
+    assert app.scenario.levers.monitoring_threshold is None
+
+    app.industry.value = 2000
+    assert app.scenario.industry["户编号"].to_list() == ["D"]
+    assert app.scenario.comparison.filter(pl.col("村") == "西村")["产业分配户"].item() == 1
+
+    app.reset.click()
+    assert app.scenario.levers == Levers() and app.posts.value == 0 and app.industry.value == 0
+
+
+def test_static_builders(small):
+    data, before = small
+    s = run_scenario(data, POLICY, Levers(posts=2), before=before)
+    fig = comparison_figure(s.comparison)
+    assert DISTRICT not in list(fig.data[0].x) and len(fig.data) == 4
+    table = html_table(pl.DataFrame({"村": ["<b>"], "金额": [1234.5], "是": [True]}))
+    assert "&lt;b&gt;" in table and "1,234" in table and "<td>是</td>" in table
+    assert "仅显示前 1 户" in html_table(pl.DataFrame({"a": [1, 2]}), max_rows=1)

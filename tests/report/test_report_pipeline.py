@@ -1,0 +1,361 @@
+"""The report machinery: atomic writes, index.html, the saved analysis, papermill runs, the pipeline.
+
+Tests that start kernels are marked slow; they run the tiny notebook in tests/notebooks.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import json
+import re
+import zipfile
+from pathlib import Path
+from urllib.parse import unquote
+
+import nbformat
+import polars as pl
+import pytest
+
+from lib.report import load_analysis, save_analysis
+from lib.io.atomic import atomic_path, write_text
+from lib.report.html import external_references
+from lib.report.index import render_index, write_index
+from lib.report.pipeline import file_stems, index_figures
+
+TINY = Path(__file__).resolve().parents[1] / "notebooks" / "tiny_report.ipynb"
+HOSTILE_VILLAGE = '<i>"红旗"</i>/村'
+PLOTLYJS_BANNER = "* plotly.js v"
+
+
+# ---------------------------------------------------------------------------------------
+# Atomic writes
+# ---------------------------------------------------------------------------------------
+
+
+def _litter(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_write_text_replaces_the_file_whole(tmp_path):
+    path = tmp_path / "sub" / "index.html"
+    write_text(path, "旧")
+    write_text(path, "新的内容")
+    assert path.read_text(encoding="utf-8") == "新的内容"
+    assert _litter(path.parent) == []
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(b"old")
+    with pytest.raises(ValueError), atomic_path(path) as tmp:
+        assert tmp.parent == path.parent and tmp.suffix == ".xlsx" and tmp != path
+        tmp.write_bytes(b"half a work")
+        raise ValueError("disk full")
+    assert path.read_bytes() == b"old"
+    assert _litter(tmp_path) == []
+
+
+def test_a_writer_that_wrote_nothing_is_an_error(tmp_path):
+    with pytest.raises(FileNotFoundError), atomic_path(tmp_path / "x.csv"):
+        pass
+    assert not (tmp_path / "x.csv").exists()
+
+
+# ---------------------------------------------------------------------------------------
+# File names and index.html
+# ---------------------------------------------------------------------------------------
+
+
+def test_file_stems_are_safe_distinct_and_avoid_reserved_names():
+    stems = file_stems(["东村", "a/b", "a:b", "index", "District", "  .村. ", HOSTILE_VILLAGE])
+    assert stems["东村"] == "东村"
+    assert stems["a/b"] == "a_b" and stems["a:b"] == "a_b_2"  # both map to a_b: second gets _2
+    assert stems["index"] == "index_2" and stems["District"] == "District_2"
+    assert stems["  .村. "] == "村"
+    assert not re.search(r'[<>:"/\\|?*]', stems[HOSTILE_VILLAGE])
+    assert len(set(stems.values())) == len(stems)
+
+
+def test_index_links_every_report_and_escapes_names(tmp_path):
+    stems = file_stems(["东村", HOSTILE_VILLAGE])
+    villages = [
+        {"village": v, "html": f"{stems[v]}.html", "ledger": f"{stems[v]}_台账.xlsx",
+         "summary": {"户数": 12, "减收户": 3, "减收金额（元）": 12345.5}}
+        for v in ("东村", HOSTILE_VILLAGE)
+    ]
+    for v in villages:
+        (tmp_path / v["html"]).write_text("x", encoding="utf-8")
+        (tmp_path / v["ledger"]).write_bytes(b"x")
+    failed = [{"village": "<script>alert(1)</script>", "error": "ValueError: 第一行\n<b>traceback</b>"}]
+    path = write_index(tmp_path, villages, {"html": "district.html", "ledger": None, "summary": {"户数": 24}},
+                       failed, meta={"数据来源": "输入<1>.xlsx"})
+    page = path.read_text(encoding="utf-8")
+
+    assert '<html lang="zh">' in page and external_references(page) == []
+    assert "<script" not in page and "<i>" not in page and "<b>traceback" not in page
+    assert "&lt;i&gt;&quot;红旗&quot;&lt;/i&gt;/村" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "ValueError: 第一行" in page
+    assert "输入&lt;1&gt;.xlsx" in page
+    hrefs = [unquote(h) for h in re.findall(r'href="([^"]+)"', page)]
+    assert sorted(hrefs) == sorted([v["html"] for v in villages] + [v["ledger"] for v in villages] + ["district.html"])
+    assert all((tmp_path / h).exists() for h in hrefs if h != "district.html")
+    assert "12,346" in page  # yuan shown rounded with thousands separators
+
+
+def test_index_without_reports_says_so():
+    page = render_index([], None, [{"village": "东村", "error": "内核未能启动"}])
+    assert "没有生成成功的村级简报" in page and "内核未能启动" in page
+
+
+def test_index_figures_come_from_the_analysis_summary():
+    summary = {"各村": [
+        {"村": "东村", "户数": 10, "增收": 5, "持平": 1, "减收": 3, "未排查": 1, "红": 1, "橙": 2, "黄": 0,
+         "绿": 6, "应纳未纳": 1, "减收金额": 1500.5},
+        {"村": "西村", "户数": 8, "增收": 8, "持平": 0, "减收": 0, "未排查": 0, "红": 0, "橙": 0, "黄": 0,
+         "绿": 8, "应纳未纳": 0, "减收金额": 0.0},
+    ]}
+    per_village, district = index_figures(summary)
+    assert per_village["东村"] == {"户数": 10, "未排查户": 1, "减收户": 3, "红色预警户": 1, "橙色预警户": 2,
+                                   "应纳未纳户": 1, "减收金额（元）": 1500.5}
+    assert district["户数"] == 18 and district["减收户"] == 3 and district["减收金额（元）"] == 1500.5
+    assert index_figures({}) == ({}, {})
+
+
+# ---------------------------------------------------------------------------------------
+# A small real analysis, saved and loaded
+# ---------------------------------------------------------------------------------------
+
+VILLAGES = pl.DataFrame({
+    "乡镇": ["前进乡"] * 3, "村": ["东村", "出错村", HOSTILE_VILLAGE], "户数": [12, 8, 10],
+    "冰雹受灾": [False, True, False], "产业项目减收": [True, False, False],
+})
+
+
+@pytest.fixture(scope="module")
+def analysis():
+    from lib.rules.analysis import analyze
+    from lib.demo.district import generate_households
+    from lib.policy import default_policy
+    from lib.io.reader import InputData
+
+    def rows(frame):
+        return frame.with_row_index("来源行号", offset=2).with_columns(pl.col("来源行号").cast(pl.Int64))
+
+    frames = generate_households(30, 7, villages=VILLAGES)
+    problems = pl.DataFrame(schema={c: (pl.Int64 if c == "行号" else pl.String)
+                                    for c in ("工作表", "行号", "列", "值", "代码", "原因")})
+    data = InputData(households=rows(frames["households"]), income=rows(frames["income"]),
+                     measures=rows(frames["measures"]), rejects=problems, findings=problems,
+                     rows_read={}, source="测试.xlsx")
+    return analyze(data, default_policy())
+
+
+def test_saved_analysis_reads_back_the_same(tmp_path, analysis):
+    folder = save_analysis(analysis, tmp_path / "analysis", source="测试.xlsx")
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    assert meta["year_last"] == analysis.year_last and meta["source"] == "测试.xlsx"
+    back = load_analysis(folder)
+    assert back.households.equals(analysis.households)  # list columns and dtypes survive parquet
+    assert back.risks.equals(analysis.risks) and back.fgt.equals(analysis.fgt)
+    assert set(back.ledger) == set(analysis.ledger)
+    assert all(back.ledger[k].equals(v) for k, v in analysis.ledger.items())
+    assert back.summary == json.loads(json.dumps(analysis.summary, default=str))
+    assert back.policy.table() == analysis.policy.table()
+    assert (back.year_last, back.year_this) == (analysis.year_last, analysis.year_this)
+
+
+# ---------------------------------------------------------------------------------------
+# One notebook: papermill, the warm kernel, the retry
+# ---------------------------------------------------------------------------------------
+
+
+def _cell_text(nb) -> str:
+    return "\n".join(
+        "".join(o.get("text", "")) for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+    )
+
+
+@pytest.mark.slow
+def test_tiny_notebook_runs_and_converts_to_an_offline_page(tmp_path):
+    from lib.report.execute import run_notebook
+    from lib.report.html import notebook_to_html
+
+    run = run_notebook(TINY, tmp_path / "nb" / "测试村.ipynb", {"village": "测试村", "n_figures": 3})
+    assert run.attempts == 1
+    kept = nbformat.read(run.out_ipynb, as_version=4)  # the audit copy on disk
+    injected = [c for c in kept.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    # papermill writes the parameters as Python assignments of literals
+    values = {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse(injected[0].source).body}
+    assert values == {"village": "测试村", "n_figures": 3}
+    assert "测试村：共 3 户" in _cell_text(kept)
+    assert kept.metadata.kernelspec.name == "python3"
+    assert run.out_ipynb.stat().st_size < 200_000  # plotly.js is not carried through the kernel
+
+    page = notebook_to_html(run.nb, tmp_path / "测试村.html", "测试村增收监测简报")
+    text = page.path.read_text(encoding="utf-8")
+    assert '<html lang="zh">' in text
+    assert "setup_notebook" not in text and "n_figures" not in text  # no code
+    assert text.count(PLOTLYJS_BANNER) == 1 and text.count("Plotly.newPlot(") == 3
+    assert external_references(text) == [] and page.external == ()
+    assert "<script>window.__xss" not in text and "&lt;script&gt;window.__xss" in text
+    assert "只应留在审计用的笔记本里" not in text  # the warning stays in the audit notebook
+    assert "只应留在审计用的笔记本里" in json.dumps(kept, ensure_ascii=False)
+    assert page.size <= 6 * 1024 * 1024
+
+
+@pytest.mark.slow
+def test_a_failing_cell_is_reported_and_its_notebook_kept(tmp_path):
+    from lib.report.execute import NotebookFailed, run_notebook
+
+    out = tmp_path / "坏村.ipynb"
+    with pytest.raises(NotebookFailed) as caught:
+        run_notebook(TINY, out, {"village": "坏村", "fail": True}, prefetch=False)
+    assert caught.value.ename == "ValueError" and "坏村：测试用的失败" in str(caught.value)
+    kept = nbformat.read(out, as_version=4)
+    errors = [o for c in kept.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors and errors[0].evalue == "坏村：测试用的失败"
+    assert _litter(tmp_path) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("warm", [True, False])
+def test_a_kernel_that_fails_to_start_is_retried_once(tmp_path, monkeypatch, warm):
+    from papermill.clientwrap import PapermillNotebookClient
+
+    from lib.report import execute
+
+    # with a warm kernel the client only connects; without one it also starts the kernel
+    method = "start_new_kernel_client" if warm else "start_new_kernel"
+    original = getattr(PapermillNotebookClient, method)
+    calls = []
+
+    def flaky(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:  # what the ZMQ port race looks like from here
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(PapermillNotebookClient, method, flaky)  # under our client's wrapper
+    run = execute.run_notebook(TINY, tmp_path / "v.ipynb", {"village": "重试村", "n_figures": 1},
+                               warm=warm, prefetch=False)
+    assert run.attempts == 2 and len(calls) == 2
+    assert "重试村：共 3 户" in _cell_text(run.nb)
+    # a kernel started by papermill (warm=False) is a report kernel too: plotly.js stays out
+    assert PLOTLYJS_BANNER not in json.dumps(run.nb) and "Plotly.newPlot(" in json.dumps(run.nb)
+
+
+@pytest.mark.slow
+def test_a_kernel_that_never_starts_fails_after_one_retry(tmp_path, monkeypatch):
+    from papermill.clientwrap import PapermillNotebookClient
+
+    from lib.report import execute
+
+    calls = []
+
+    def dead(self, *args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(PapermillNotebookClient, "start_new_kernel", dead)
+    with pytest.raises(execute.KernelStartError, match="内核未能启动"):
+        execute.run_notebook(TINY, tmp_path / "v.ipynb", {"village": "x"}, warm=False)
+    assert len(calls) == execute.ATTEMPTS == 2
+    assert not (tmp_path / "v.ipynb").exists() and _litter(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_a_cell_error_is_not_retried(tmp_path, monkeypatch):
+    from lib.report import execute
+
+    starts = []
+    original = execute._ReportClient.start_new_kernel_client
+    monkeypatch.setattr(execute._ReportClient, "start_new_kernel_client",
+                        lambda self: (starts.append(1), original(self))[1])
+    with pytest.raises(execute.NotebookFailed):
+        execute.run_notebook(TINY, tmp_path / "v.ipynb", {"village": "x", "fail": True}, prefetch=False)
+    assert len(starts) == 1
+
+
+# ---------------------------------------------------------------------------------------
+# The pipeline
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_pipeline_reports_every_village_and_survives_a_failing_one(tmp_path, monkeypatch, analysis, capsys):
+    from lib.report import pipeline
+
+    monkeypatch.setattr(pipeline, "analyse_input", lambda *args, **kwargs: analysis)
+    out = tmp_path / "outputs"
+    out.mkdir()
+    (out / "出错村.html").write_text("上次运行的旧简报", encoding="utf-8")
+    result = pipeline.run_report(
+        tmp_path / "输入.xlsx", out, workers=2,
+        village_notebook=TINY, district_notebook=TINY,
+    )
+    by_name = {r.village: r for r in result.villages}
+    assert list(by_name) == sorted(["东村", "出错村", HOSTILE_VILLAGE])
+
+    # the failing village is reported with its error, the others finished
+    assert [r.village for r in result.failed] == ["出错村"]
+    assert "出错村：测试用的失败" in by_name["出错村"].error
+    assert (out / "notebooks" / "出错村.ipynb").exists()  # kept for audit
+    assert not (out / "出错村.html").exists()  # last run's page cannot pass for this run's
+    assert "失败：出错村" in capsys.readouterr().err
+
+    counts = dict(analysis.households.group_by("村").len().iter_rows())
+    for village in ("东村", HOSTILE_VILLAGE):
+        r = by_name[village]
+        assert r.ok and r.attempts == 1 and r.seconds > 0 and r.execute_seconds > 0
+        page = (out / r.html).read_text(encoding="utf-8")
+        assert r.html_bytes == len(page.encode("utf-8")) <= 6 * 1024 * 1024
+        assert external_references(page) == [] and page.count(PLOTLYJS_BANNER) == 1
+        # the notebook read the saved analysis, with its own village injected
+        assert f"分析结果：{village} {counts[village]} 户" in html.unescape(page)
+        assert "<i>" not in page  # the hostile name is text wherever it appears
+        with zipfile.ZipFile(out / r.ledger) as book:  # a real workbook
+            assert "xl/workbook.xml" in book.namelist()
+    assert result.district.ok and (out / "district.html").exists()
+    assert result.district_ledger == "district_台账.xlsx" and (out / result.district_ledger).exists()
+
+    index = result.index.read_text(encoding="utf-8")
+    assert external_references(index) == []
+    hrefs = {unquote(h) for h in re.findall(r'href="([^"]+)"', index)}
+    assert hrefs == {by_name["东村"].html, by_name["东村"].ledger, by_name[HOSTILE_VILLAGE].html,
+                     by_name[HOSTILE_VILLAGE].ledger, "district.html", "district_台账.xlsx"}
+    assert all((out / h).exists() for h in hrefs)
+    assert "&lt;i&gt;&quot;红旗&quot;&lt;/i&gt;/村" in index and "<i>" not in index
+    assert "出错村" in index and "测试用的失败" in index
+    assert [p.name for p in out.rglob(".*.tmp*")] == []
+
+
+@pytest.mark.slow
+def test_pipeline_runs_only_the_chosen_villages_and_rejects_unknown_ones(tmp_path, analysis):
+    from lib.io.reader import InputError
+    from lib.report.pipeline import report_from_analysis
+
+    result = report_from_analysis(analysis, tmp_path, villages=["东村"], workers=1,
+                                  village_notebook=TINY, district_notebook=tmp_path / "无.ipynb",
+                                  progress=False)
+    assert [r.village for r in result.villages] == ["东村"] and result.villages[0].ok
+    # no district notebook: the villages still come out, the district is a reported failure
+    assert [r.village for r in result.failed] == ["全区"] and "找不到全区总览笔记本" in result.failed[0].error
+    with pytest.raises(InputError, match="没有这些村：西村"):
+        report_from_analysis(analysis, tmp_path, villages=["西村"], village_notebook=TINY, progress=False)
+
+
+@pytest.mark.slow
+def test_jobs_run_the_same_on_a_dask_cluster(tmp_path):
+    from dask.distributed import LocalCluster
+
+    from lib.report.pipeline import VillageJob, run_jobs
+
+    jobs = [VillageJob(v, v, f"{v}简报", str(TINY), str(tmp_path), "", {"village": v}, ledger=False,
+                       prefetch=False) for v in ("东村", "出错村")]
+    results = []
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        run_jobs(jobs, 1, scheduler=cluster.scheduler_address, progress=False, on_result=results.append)
+    by_name = {r.village: r for r in results}
+    assert by_name["东村"].ok and external_references((tmp_path / "东村.html").read_text(encoding="utf-8")) == []
+    assert not by_name["出错村"].ok and "测试用的失败" in by_name["出错村"].error
