@@ -13,6 +13,13 @@ from dataclasses import dataclass
 import polars as pl
 
 # ---------------------------------------------------------------------------------------
+# Domain names every layer shares (declared once here)
+# ---------------------------------------------------------------------------------------
+
+ID, TOWNSHIP, VILLAGE, YEAR, MEMBERS = "户编号", "乡镇", "村", "年度", "家庭人口数"
+DISTRICT = "全区"  # the district row of every per-village table
+
+# ---------------------------------------------------------------------------------------
 # Income kinds and items
 # ---------------------------------------------------------------------------------------
 

@@ -15,10 +15,10 @@ import polars as pl
 
 from lib.interactive.allocation import INDUSTRY, LIST_ORDER, OPTIMAL, PLACEMENTS, POST, Allocation, allocate_posts
 from lib.catalogue import DECREASE, NOT_SURVEYED, RED
+from lib.catalogue import DISTRICT
 from lib.policy import Policy
 
 POST_ITEM, INDUSTRY_ITEM = "公益岗位收入", "产业收益分配"  # the income items the levers add to
-DISTRICT = "全区"
 _EPS = 1e-6  # yuan per person; amounts are sums of floats
 
 # Assumed pay of a village public-welfare post: the plan gives no figure and DOMAIN.md found

@@ -33,6 +33,9 @@ from pathlib import Path
 import polars as pl
 
 from lib.catalogue import (
+    ID as HOUSEHOLD_ID,
+    MEMBERS,
+    YEAR,
     MEASURE_BY_CODE,
     MEASURES,
     SHEET_EN,
@@ -109,9 +112,6 @@ PARSERS = {
     "date": parse_date_column,
 }
 MIN_MEMBERS = 1
-MEMBERS = "家庭人口数"
-HOUSEHOLD_ID = "户编号"
-YEAR = "年度"
 LEAD_UNIT = "牵头单位"
 MEASURE_TYPE = "措施类型"
 KEYS = {SHEET_HOUSEHOLDS: (HOUSEHOLD_ID,), SHEET_INCOME: (HOUSEHOLD_ID, YEAR)}

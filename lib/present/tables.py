@@ -26,6 +26,8 @@ import polars as pl
 from IPython.display import HTML, Markdown
 
 from lib.catalogue import (
+    DISTRICT,
+    VILLAGE,
     DECREASE,
     MEASURE_NAMES,
     NOT_SURVEYED,
@@ -413,8 +415,6 @@ def focus_households(households: pl.DataFrame) -> pl.DataFrame:
 # One village's part of an analysis; headings and the parameters used
 # ---------------------------------------------------------------------------------------
 
-VILLAGE = "村"
-DISTRICT = "全区"
 
 
 def village_view(analysis, village: str):

@@ -25,13 +25,13 @@ import polars as pl
 import xlsxwriter
 
 from lib.catalogue import RED
+from lib.catalogue import VILLAGE
 from lib.present.mask import mask_frame
 from lib.io.atomic import atomic_path
 from lib.present.tables import LIST_SEPARATOR, measure_names, number_kind
 
 HOUSEHOLD_SHEET = "户研判"
 POLICY_SHEET = "政策参数"
-VILLAGE = "村"
 # Code lists are shown by name in a ledger; the code columns themselves are left out.
 _CODE_LISTS_SHOWN_AS_NAMES = ("推荐措施", "已有措施")
 _HIDDEN_COLUMNS = ("风险点代码", "来源行号")

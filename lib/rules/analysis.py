@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from lib.catalogue import (
+    ID,
+    VILLAGE,
     DECREASE,
     JUDGEMENTS,
     MEASURE_NAMES,
@@ -40,7 +42,6 @@ from lib.rules.risk import (
 )
 from lib.rules.warning import LEVEL, SHOULD_MONITOR, add_warnings
 
-ID, VILLAGE = "户编号", "村"
 
 # 户信息 columns as the contract types them (a frame built by hand may leave optional ones out).
 ROSTER_COLUMNS: dict[str, pl.DataType] = {

@@ -13,13 +13,14 @@ from __future__ import annotations
 import polars as pl
 
 from lib.catalogue import DECREASE, FLAT, INCREASE, NOT_SURVEYED, RED, RISK_CODES
+from lib.catalogue import ID
 from lib.rules.classify import JUDGEMENT, PC_LAST, PC_THIS
 from lib.rules.income import ENGINE
 from lib.policy import Policy
 from lib.rules.risk import CAUSE, CODE, LOST, MEMBERS_CAUSE_PREFIX, ROW
 from lib.rules.warning import LEVEL
 
-ID, EXPLANATION = "户编号", "说明"
+EXPLANATION = "说明"
 
 # What fell, as the sentence names it (keyed by risk point; the labels are nouns of a list,
 # these read as the start of a clause).

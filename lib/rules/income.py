@@ -18,6 +18,10 @@ from dataclasses import dataclass
 import polars as pl
 
 from lib.catalogue import (
+    ID,
+    MEMBERS,
+    VILLAGE,
+    YEAR,
     INCOME_ITEMS,
     INCOME_KINDS,
     ITEM_NAMES,
@@ -30,7 +34,6 @@ from lib.catalogue import (
 )
 from lib.policy import Policy
 
-ID, VILLAGE, YEAR, MEMBERS = "户编号", "村", "年度", "家庭人口数"
 MONTHS, SURVEY_CAUSE = "务工月数", "减收原因"
 LAST, THIS = "上年", "本年"
 NET, PER_CAPITA = "家庭纯收入", "人均纯收入"

@@ -13,6 +13,8 @@ from __future__ import annotations
 import polars as pl
 
 from lib.catalogue import (
+    DISTRICT,
+    ID,
     DECREASE,
     FLAT,
     INCREASE,
@@ -27,8 +29,6 @@ from lib.catalogue import (
 from lib.rules.income import ENGINE
 from lib.rules.measures import IMPLEMENTED, PLANNED
 
-ID = "户编号"
-DISTRICT = "全区"
 VILLAGE_KEYS = ["乡镇", "村"]
 
 SUMMARY, MEASURE_HOUSEHOLDS, MEASURE_STATS, AT_RISK_UNHELPED, SHORTFALL_OPEN = (

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from lib.catalogue import (
+    ID,
     DECREASE,
     MEASURE_CODES,
     MEASURE_STATUSES,
@@ -39,7 +40,6 @@ from lib.catalogue import (
 from lib.rules.income import ENGINE
 from lib.policy import Policy
 
-ID = "户编号"
 
 # Columns added by `dibao_check`, in the contract's order.
 DIBAO_INCOME = "低保核算人均收入"

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from lib.catalogue import DISTRICT
+
 from lib.policy import Policy
 
-DISTRICT = "全区"
 BELOW = "低于监测线"
 
 

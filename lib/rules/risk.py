@@ -36,6 +36,8 @@ from typing import Callable
 import polars as pl
 
 from lib.catalogue import (
+    ID,
+    VILLAGE,
     ITEMS_BY_NAME,
     OPERATING_COST,
     RISK_BY_CODE,
@@ -48,7 +50,6 @@ from lib.rules.classify import JUDGEMENT, PC_LAST, PC_THIS
 from lib.rules.income import ENGINE, HAS_ROW, MEMBERS, SURVEY_CAUSE, counted_items, last, this
 from lib.policy import Policy
 
-ID, VILLAGE = "户编号", "村"
 CODE, LABEL, LOST, CAUSE, SOURCE = "风险点代码", "风险点", "减收金额", "细分原因", "原因来源"
 FROM_DATA, FROM_SURVEY = "数据", "调查"
 RISK_COLUMNS = (ID, VILLAGE, CODE, LABEL, LOST, CAUSE, SOURCE, JUDGEMENT)
