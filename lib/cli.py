@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from lib.policy import PolicyError
-    from lib.io.reader import InputError
+    from lib.codes import InputError
 
     args = build_parser().parse_args(argv)
     try:

@@ -55,6 +55,8 @@ from lib.catalogue import (
     WAGE,
     Column,
 )
+from lib.codes import InputError, empty_problems
+from lib.io.inputs import OUTPUT_DTYPES, InputData, check_years, empty_frame
 from lib.io.parsing import (
     clean_text,
     null_column,
@@ -65,17 +67,7 @@ from lib.io.parsing import (
     parse_resident_id_column,
     parse_year_column,
 )
-from lib.io.reader import (
-    OUTPUT_DTYPES,
-    Grid,
-    InputData,
-    InputError,
-    Table,
-    check_years,
-    empty_frame,
-    empty_problems,
-    locate_table,
-)
+from lib.io.sheets import Grid, Table, locate_table
 
 RISK_COLUMNS = tuple(f"致贫返贫风险{i}" for i in range(1, 6))
 NET_PER_CAPITA = "人均纯收入"

@@ -351,7 +351,7 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
     chosen = list(dict.fromkeys(villages)) if villages else all_villages
     unknown = [v for v in chosen if v not in all_villages]
     if unknown:
-        from lib.io.reader import InputError
+        from lib.codes import InputError
 
         raise InputError(f"输入中没有这些村：{'、'.join(unknown)}（输入中的村：{'、'.join(all_villages)}）")
     stems = file_stems(chosen)

@@ -16,20 +16,28 @@ from dataclasses import dataclass
 import polars as pl
 
 from lib.catalogue import (
-    ID,
-    VILLAGE,
     DECREASE,
+    ID,
     JUDGEMENTS,
     MEASURE_NAMES,
     NOT_SURVEYED,
     REJECT_COLUMNS,
     RISK_POINTS,
+    VILLAGE,
     WARNING_LEVELS,
 )
-from lib.rules.classify import CHANGE, CHANGE_RATE, JUDGEMENT, PC_LAST, PC_THIS, classify
+from lib.codes import InputError
+from lib.policy import Policy
+from lib.rules.classify import (
+    CHANGE,
+    CHANGE_RATE,
+    JUDGEMENT,
+    PC_LAST,
+    PC_THIS,
+    classify,
+)
 from lib.rules.explain import EXPLANATION, explain
 from lib.rules.income import ENGINE, YearsError, choose_years, compare_income
-from lib.policy import Policy
 from lib.rules.risk import (
     CODE,
     HOUSEHOLD_LABELS,
@@ -41,7 +49,6 @@ from lib.rules.risk import (
     survey_findings,
 )
 from lib.rules.warning import LEVEL, SHOULD_MONITOR, add_warnings
-
 
 # 户信息 columns as the contract types them (a frame built by hand may leave optional ones out).
 ROSTER_COLUMNS: dict[str, pl.DataType] = {
@@ -118,18 +125,21 @@ def analyze(data, policy: Policy, years: tuple[int, int] | None = None) -> Analy
     """Run every rule on ``data`` (a `lib.io.reader.InputData`) and return the `Analysis`.
 
     ``years`` = (上年, 本年) to compare; default the latest year in 收入 and the one before.
-    Raises `lib.io.reader.InputError` when the years cannot be compared and `PolicyError` when
+    Raises `lib.codes.InputError` when the years cannot be compared and `PolicyError` when
     the policy has no monitoring line for one of them.
     """
     from lib.rules.ledger import build_ledger
-    from lib.rules.measures import attach_measures, dibao_check, recommend, unmatched_measures
+    from lib.rules.measures import (
+        attach_measures,
+        dibao_check,
+        recommend,
+        unmatched_measures,
+    )
     from lib.rules.poverty import fgt, transitions
 
     try:
         year_last, year_this = choose_years(data.income, years)
     except YearsError as exc:
-        from lib.io.reader import InputError
-
         raise InputError(str(exc)) from None
     policy.threshold(year_last), policy.threshold(year_this)  # a missing year fails early, in Chinese
 

@@ -27,11 +27,11 @@ from lib.catalogue import (
     ITEM_NAMES,
     ITEMS_BY_NAME,
     PENSION,
-    REJECT_COLUMNS,
     SHEET_INCOME,
     SOURCE_ROW,
     items_of_kind,
 )
+from lib.codes import code, problem_columns
 from lib.policy import Policy
 
 MONTHS, SURVEY_CAUSE = "务工月数", "减收原因"
@@ -41,9 +41,9 @@ NET, PER_CAPITA = "家庭纯收入", "人均纯收入"
 HAS_ROW = "有收入数据"
 
 # Stable codes of income rows the rules cannot use (the reader's own checks use E1xx/E2xx).
-UNKNOWN_HOUSEHOLD = "E401"
-YEAR_NOT_COMPARED = "E402"
-DUPLICATE_YEAR = "E403"
+UNKNOWN_HOUSEHOLD = code("E401")
+YEAR_NOT_COMPARED = code("E402")
+DUPLICATE_YEAR = code("E403")
 
 ITEM_KIND_COLUMN, ITEM_NAME_COLUMN = "收入类别", "收入项目"
 ITEMS_COLUMNS = (ID, VILLAGE, ITEM_NAME_COLUMN, ITEM_KIND_COLUMN, LAST, THIS, "变化")
@@ -126,14 +126,7 @@ def net_income(policy: Policy) -> pl.Expr:
 
 
 def _reject(rows: pl.LazyFrame, code: str, reason: str, column: str) -> pl.LazyFrame:
-    return rows.select(
-        pl.lit(SHEET_INCOME).alias("工作表"),
-        pl.col(SOURCE_ROW).cast(pl.Int64).alias("行号"),
-        pl.lit(column).alias("列"),
-        pl.col(column).cast(pl.String).alias("值"),
-        pl.lit(code).alias("代码"),
-        pl.lit(reason).alias("原因"),
-    )
+    return rows.select(problem_columns(SHEET_INCOME, SOURCE_ROW, column, pl.col(column), code, reason))
 
 
 ROSTER_ROW = "_序"  # internal: the household's row in 户信息 (integer joins are cheaper)

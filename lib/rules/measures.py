@@ -32,12 +32,12 @@ from lib.catalogue import (
     ORANGE,
     PENSION,
     RED,
-    REJECT_COLUMNS,
     SHEET_MEASURES,
     SOURCE_ROW,
     WAGE,
 )
 from lib.rules.income import ENGINE
+from lib.codes import code, problem_columns, sentence
 from lib.policy import Policy
 
 
@@ -71,7 +71,7 @@ ATTACHED_COLUMNS = (
 RECOMMENDATION_COLUMNS = (ID, "村", "措施代码", "措施类型", "牵头单位", "推荐理由")
 
 # Stable code for a measure row whose 户编号 is not in 户信息 (rejects table).
-UNMATCHED_MEASURE_CODE = "E301"
+UNMATCHED_MEASURE_CODE = code("E301")
 
 # Extra values a reason template may name besides household columns.
 DIBAO_STANDARD = "低保标准"
@@ -633,15 +633,6 @@ def unmatched_measures(
 ) -> pl.DataFrame:
     """Measure rows whose 户编号 is not in 户信息, as rejects (REJECT_COLUMNS), so that
     `analyze` can report every measure it did not count."""
-    return measures.join(
-        households.select(ID), on=ID, how="anti", maintain_order="left"
-    ).select(
-        pl.lit(SHEET_MEASURES).alias(REJECT_COLUMNS[0]),
-        pl.col(SOURCE_ROW).cast(pl.Int64).alias(REJECT_COLUMNS[1]),
-        pl.lit(ID).alias(REJECT_COLUMNS[2]),
-        pl.col(ID).cast(pl.String).alias(REJECT_COLUMNS[3]),
-        pl.lit(UNMATCHED_MEASURE_CODE).alias(REJECT_COLUMNS[4]),
-        pl.format("户编号 {} 不在户信息中：该措施未计入台账", pl.col(ID)).alias(
-            REJECT_COLUMNS[5]
-        ),
+    return measures.join(households.select(ID), on=ID, how="anti", maintain_order="left").select(
+        problem_columns(SHEET_MEASURES, SOURCE_ROW, ID, pl.col(ID), UNMATCHED_MEASURE_CODE, sentence("E301", id=pl.col(ID)))
     )

@@ -48,6 +48,7 @@ from lib.catalogue import (
 )
 from lib.rules.classify import JUDGEMENT, PC_LAST, PC_THIS
 from lib.rules.income import ENGINE, HAS_ROW, MEMBERS, SURVEY_CAUSE, counted_items, last, this
+from lib.codes import code as registered, problem_columns, sentence
 from lib.policy import Policy
 
 CODE, LABEL, LOST, CAUSE, SOURCE = "风险点代码", "风险点", "减收金额", "细分原因", "原因来源"
@@ -356,7 +357,7 @@ def evaluate_risks(
     )
 
 
-SURVEY_MISMATCH = "W401"
+SURVEY_MISMATCH = registered("W401")
 
 
 def survey_findings(wide: pl.DataFrame, risks: pl.DataFrame, causes: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -368,16 +369,11 @@ def survey_findings(wide: pl.DataFrame, risks: pl.DataFrame, causes: pl.DataFram
         .filter(~pl.col(CODE).is_in(list(SURVEY_FIRES)))
         .join(shown, on=[key, CODE], how="anti")
         .select(
-            pl.lit(SHEET_INCOME).alias("工作表"),
-            pl.col("行号").cast(pl.Int64),
-            pl.lit(SURVEY_CAUSE).alias("列"),
-            pl.col("原因").alias("值"),
-            pl.lit(SURVEY_MISMATCH).alias("代码"),
-            pl.format(
-                "减收原因对应风险点{}（{}），但两年收入数据中没有相应减少；按收入数据研判",
-                pl.col(CODE),
-                pl.col(CODE).replace_strict(RISK_LABELS, return_dtype=pl.String),
-            ).alias("原因"),
+            problem_columns(
+                SHEET_INCOME, "行号", SURVEY_CAUSE, pl.col("原因"), SURVEY_MISMATCH,
+                sentence(SURVEY_MISMATCH, code=pl.col(CODE),
+                         label=pl.col(CODE).replace_strict(RISK_LABELS, return_dtype=pl.String)),
+            )
         )
         .collect(engine=ENGINE)
     )

@@ -383,9 +383,9 @@ def test_csv_decoded_in_small_chunks_reads_the_same(tmp_path, frames, encoding, 
     # Chunk borders fall inside multi-byte characters (and the BOM): nothing may be lost or doubled.
     folder = write_csv_folder(tmp_path / "csv", frames, encoding, titles={"户信息": "南岗村脱贫户收入排查表"})
     whole = read_input(folder)
-    import lib.io.reader
+    import lib.io.sheets
 
-    monkeypatch.setattr(lib.io.reader, "DECODE_CHUNK", 5)
+    monkeypatch.setattr(lib.io.sheets, "DECODE_CHUNK", 5)
     chunked = read_input(folder)
     for name in ("households", "income", "measures", "rejects", "findings"):
         assert getattr(chunked, name).equals(getattr(whole, name)), name
@@ -403,7 +403,7 @@ def test_csv_header_found_below_long_title_lines(tmp_path, frames):
 
 def test_whitespace_pattern_matches_what_strip_chars_strips():
     # The reader tests cells with regex \s instead of trimming them; both must mean the same characters.
-    from lib.io.reader import WHITESPACE_ONLY
+    from lib.io.sheets import WHITESPACE_ONLY
 
     chars = pl.Series([chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF])
     assert chars.str.contains(WHITESPACE_ONLY).equals(chars.str.strip_chars() == "")

@@ -1,0 +1,345 @@
+"""Sheets as grids of cells, and finding a table's header in them.
+
+A workbook's sheets, CSV files (UTF-8 or GB18030) and parquet files become ``Grid``s (every
+cell as text) or ``ParquetGrid``s (typed); ``locate_table`` finds the header row among the
+first rows (title rows above it are normal) and returns the body with canonical column names.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import polars as pl
+
+from lib.catalogue import (
+    SHEET_EN,
+    SHEETS,
+    SOURCE_ROW,
+    Column,
+)
+from lib.codes import InputError, empty_problems, label
+from lib.io.parsing import (
+    match_columns,
+    normalise_header,
+)
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb")
+HEADER_SEARCH_ROWS = 30  # title rows above the header are few; a header lower than this is not searched
+WHITESPACE_ONLY = r"^\s*$"  # regex \s and strip_chars() agree on every code point (both: Unicode White_Space)
+DECODE_CHUNK = 1 << 24  # bytes decoded at a time when checking or converting a CSV file's encoding
+
+
+# ---------------------------------------------------------------------------------------
+# Grids: a sheet as rows of text, before the header is known
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Grid:
+    """All cells of one sheet as text (columns c0, c1, …), top row first.
+
+    ``first_row`` is the 1-based row number of the grid's first row as the user sees it.
+    ``numeric`` tells, for given grid columns, which cells the file held as numbers (Excel
+    number cells, numeric parquet columns): that is how a damaged 18-digit ID is recognised.
+    """
+
+    name: str
+    cells: pl.DataFrame
+    first_row: int = 1
+    numeric: Callable[[Sequence[int]], pl.DataFrame] | None = None
+    trimmed: bool = False  # cells already trimmed, blank ones null (CSV): no whitespace-only cell left
+
+    def top(self, n: int) -> list[tuple]:
+        return self.cells.head(n).rows()
+
+
+@dataclass
+class ParquetGrid:
+    """A parquet table read as a sheet: its column names are row 1, its rows follow.
+
+    The cells keep their types in ``frame``; ``cells`` (everything as text, like ``Grid``) is
+    only built when asked for. ``locate_table(…, typed=True)`` takes a header in row 1 straight
+    from ``frame``, so a million typed amounts are checked as numbers, never turned into text.
+    """
+
+    name: str
+    frame: pl.DataFrame
+    first_row: int = 1
+    trimmed: bool = False
+
+    @cached_property
+    def cells(self) -> pl.DataFrame:
+        # The header becomes row 1, as if the table had been saved from a sheet.
+        names = _grid_column_names(self.frame.width)
+        return pl.concat([
+            pl.DataFrame([self.frame.columns], schema=names, orient="row"),
+            self.frame.select(pl.all().cast(pl.String)).rename(dict(zip(self.frame.columns, names))),
+        ])
+
+    def top(self, n: int) -> list[tuple]:
+        return [tuple(self.frame.columns), *self.frame.head(n - 1).select(pl.all().cast(pl.String)).rows()]
+
+    def numeric(self, columns: Sequence[int]) -> pl.DataFrame:
+        flags = {f"c{i}": pl.concat([pl.Series([False]), self.frame.to_series(i).is_not_null()])
+                 if self.frame.dtypes[i].is_numeric() else pl.Series([False] * (self.frame.height + 1)) for i in columns}
+        return pl.DataFrame(flags)
+
+
+@dataclass
+class Table:
+    """A sheet after its header was found: canonical columns and their row numbers.
+
+    Cells are text, except in a table taken typed from a parquet file: there, columns of
+    numbers, yes/no or dates keep their type (the parsers read them as the text polars
+    writes for them); IDs and text are text.
+    """
+
+    sheet: str
+    cells: pl.DataFrame  # canonical column names, plus SOURCE_ROW
+    header_row: int
+    numeric: pl.DataFrame | None  # Boolean per ID column present: cell held as a number
+    notes: pl.DataFrame = field(default_factory=empty_problems)  # header findings
+
+
+def _grid_column_names(n: int) -> list[str]:
+    return [f"c{i}" for i in range(n)]
+
+
+def excel_grids(path: Path) -> dict[str, Callable[[], Grid]]:
+    import fastexcel
+
+    try:
+        book = fastexcel.read_excel(str(path))
+        names = book.sheet_names
+    except Exception as exc:  # calamine raises several kinds; all mean "not a workbook we can read"
+        raise InputError(f"无法读取文件「{path.name}」：不是有效的 Excel 工作簿（{type(exc).__name__}）") from None
+
+    def load(name: str) -> Grid:
+        sheet = book.load_sheet(name, header_row=None, skip_rows=0, dtypes="string", whitespace_as_null=True)
+        cells = pl.DataFrame(sheet)
+        cells.columns = _grid_column_names(cells.width)
+
+        def numeric(columns: Sequence[int]) -> pl.DataFrame:
+            # Loading as boolean keeps number and boolean cells and nulls text cells.
+            flags = pl.DataFrame(book.load_sheet(name, header_row=None, skip_rows=0, dtypes="boolean"))
+            flags.columns = _grid_column_names(flags.width)
+            return flags.select(pl.col(f"c{i}").is_not_null() for i in columns)
+
+        return Grid(name, cells, 1, numeric)
+
+    return {name: (lambda name=name: load(name)) for name in names}
+
+
+def _utf8_bytes(path: Path) -> bytes:
+    """The file's text as UTF-8 bytes without BOM (converted from GB18030 when it is not UTF-8)."""
+    data = path.read_bytes()
+    view = memoryview(data)
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK ⊂ GB18030
+        # Decoded a chunk at a time, so a big file is never held as one Python str; UTF-8 is only
+        # checked (polars reads the bytes), GB18030 is converted.
+        decoder = codecs.getincrementaldecoder(encoding)()
+        converted = []
+        try:
+            for start in range(0, len(data), DECODE_CHUNK):
+                text = decoder.decode(view[start:start + DECODE_CHUNK])
+                if encoding != "utf-8-sig":
+                    converted.append(text.encode("utf-8"))
+            text = decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "utf-8-sig":
+            return data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+        return b"".join([*converted, text.encode("utf-8")])
+    raise InputError(f"无法读取文件「{path.name}」：编码既不是 UTF-8 也不是 GBK/GB18030")
+
+
+def _first_lines(data: bytes, count: int) -> list[str]:
+    """``text.splitlines()[:count]`` of UTF-8 ``data``, decoding only as much as needed."""
+    size = 1 << 16
+    while True:
+        lines = data[:size].decode("utf-8", errors="ignore").splitlines()  # errors: a character cut at the end
+        if len(lines) > count or size >= len(data):
+            return lines[:count]
+        size *= 4
+
+
+def _csv_grid(path: Path, sheet: str) -> Grid:
+    data = _utf8_bytes(path)
+    # polars takes the width of the first line it parses, so start at the first of the widest
+    # top lines: a short title line ("南岗村脱贫户收入排查表") is skipped, a padded one is kept.
+    head = list(csv.reader(io.StringIO("\n".join(_first_lines(data, HEADER_SEARCH_ROWS)))))
+    widths = [len(row) for row in head]
+    skip = widths.index(max(widths)) if widths else 0
+    try:
+        cells = pl.read_csv(
+            data, has_header=False, skip_lines=skip, infer_schema=False,
+            truncate_ragged_lines=True, raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(f"无法读取文件「{path.name}」（工作表「{sheet}」）：不是有效的 CSV 文件（{exc}）") from None
+    del data
+    cells = _single_chunks(cells)
+    cells.columns = _grid_column_names(cells.width)
+    for i, column in enumerate(cells.iter_columns()):
+        cells.replace_column(i, _trimmed(column))
+    return Grid(sheet, cells, skip + 1, trimmed=True)
+
+
+def _trimmed(cells: pl.Series) -> pl.Series:
+    """Cells without surrounding spaces, empty ones null; a column that needs neither is kept as it is."""
+    if cells.str.contains(r"^\s|\s$").any():  # \s: what strip_chars() strips (see WHITESPACE_ONLY)
+        cells = cells.str.strip_chars()
+    return cells.replace("", None) if (cells == "").any() else cells
+
+
+def _parquet_grid(path: Path, sheet: str) -> ParquetGrid:
+    try:
+        frame = pl.read_parquet(path)
+    except Exception as exc:  # pyarrow/polars raise various errors for a file that is not parquet
+        raise InputError(f"无法读取文件「{path.name}」（工作表「{sheet}」）：不是有效的 parquet 文件（{type(exc).__name__}）") from None
+    return ParquetGrid(sheet, _single_chunks(frame))
+
+
+def _single_chunks(frame: pl.DataFrame) -> pl.DataFrame:
+    """Each column in one piece. A file comes in pieces (parquet row groups, CSV blocks), and the
+    first select over several columns would copy the whole table to line them up; here one
+    column is copied at a time and its pieces are freed at once."""
+    for i, series in enumerate(frame.iter_columns()):
+        if series.n_chunks() > 1:
+            frame.replace_column(i, series.rechunk())
+    return frame
+
+
+def sheet_key(name: str) -> str:
+    return normalise_header(name).lower()
+
+
+def folder_grids(folder: Path) -> dict[str, Callable[[], Grid | ParquetGrid]]:
+    """Files named after the sheets (户信息.csv / households.parquet …); CSV wins over parquet."""
+    wanted = {sheet_key(s): s for s in SHEETS} | {SHEET_EN[s]: s for s in SHEETS}
+    found: dict[str, Callable[[], Grid | ParquetGrid]] = {}
+    for suffix, loader in ((".parquet", _parquet_grid), (".csv", None)):
+        for file in sorted(folder.glob(f"*{suffix}")):
+            sheet = wanted.get(sheet_key(file.stem))
+            if sheet is None:
+                continue
+            if loader is None:
+                found[sheet] = lambda file=file, sheet=sheet: _csv_grid(file, sheet)
+            else:
+                found[sheet] = lambda file=file, sheet=sheet: _parquet_grid(file, sheet)
+    return found
+
+
+def every_file_grids(folder: Path) -> dict[str, Callable[[], Grid | ParquetGrid]]:
+    """Every CSV file and every sheet of every workbook in a folder (for system exports, one per year)."""
+    found: dict[str, Callable[[], Grid | ParquetGrid]] = {}
+    for file in sorted(folder.iterdir()):
+        suffix = file.suffix.lower()
+        if file.name.startswith((".", "~$")):  # hidden files and Excel's lock files
+            continue
+        if suffix == ".csv":
+            found[file.stem] = lambda file=file: _csv_grid(file, file.stem)
+        elif suffix in EXCEL_SUFFIXES:
+            for sheet, load in excel_grids(file).items():
+                found[f"{file.stem}·{sheet}"] = load
+    return found
+
+
+# ---------------------------------------------------------------------------------------
+# Header
+# ---------------------------------------------------------------------------------------
+
+
+def _best_header(rows: Sequence[Sequence[object]], columns: Sequence[Column]) -> int | None:
+    """Index of the row that matches most catalogue columns (at least two); first one wins ties."""
+    best, best_count = None, 1
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        count = len(match_columns([c for c in row if c is not None], columns))
+        if count > best_count:
+            best, best_count = i, count
+    return best
+
+
+def locate_table(grid: Grid | ParquetGrid, columns: Sequence[Column], sheet: str | None = None,
+                 typed: bool = False) -> Table:
+    """Find the header row and return the body with canonical column names.
+
+    With ``typed``, a parquet table whose header is its column names keeps the types of its
+    number, yes/no and date columns (see ``Table``); otherwise every cell is text.
+    """
+    sheet = sheet or grid.name
+    top = grid.top(HEADER_SEARCH_ROWS)
+    index = _best_header(top, columns)
+    if index is None:
+        names = "、".join(c.name for c in columns if c.required)
+        raise InputError(
+            f"工作表「{sheet}」：前 {HEADER_SEARCH_ROWS} 行中找不到表头（表头应包含 {names} 等列名）"
+        )
+    header = list(top[index])
+    header_row = grid.first_row + index
+    positions: dict[str, int] = {}
+    notes = []
+    matched = match_columns([h for h in header if h is not None], columns)
+    for position, raw in enumerate(header):
+        if raw is None:
+            continue
+        name = matched.get(raw)
+        if name is not None and name not in positions:
+            positions[name] = position
+        else:
+            code = "W203" if name is not None or raw in matched else "W202"
+            notes.append((sheet, header_row, str(raw), str(raw), code,
+                          f"工作表「{sheet}」第{header_row}行：列「{raw}」{label(code)}"))
+    missing = [c for c in columns if c.required and c.name not in positions]
+    if missing:
+        c = missing[0]
+        accepted = "、".join(dict.fromkeys((c.name, c.en, *c.aliases)))
+        raise InputError(
+            f"工作表「{sheet}」缺少必填列「{c.name}」（表头在第{header_row}行；可用的列名：{accepted}）"
+        )
+    if typed and isinstance(grid, ParquetGrid) and index == 0:
+        body = [_typed_cells(grid.frame.to_series(p), _column(columns, name)) for name, p in positions.items()]
+    else:
+        body = [grid.cells.get_column(f"c{p}").slice(index + 1) for p in positions.values()]
+    if not grid.trimmed:
+        body = [_blank_if_spaces(series) for series in body]
+    cells = pl.DataFrame([series.alias(name) for name, series in zip(positions, body)]).with_columns(
+        pl.int_range(pl.len(), dtype=pl.Int64).add(header_row + 1).alias(SOURCE_ROW))
+    id_columns = [name for name in positions if _column(columns, name).dtype == "id"]
+    numeric = None
+    if grid.numeric is not None and id_columns:
+        # Only a cell with more than 15 digits can have been damaged by a number format.
+        long_digits = cells.select(
+            pl.any_horizontal(pl.col(n).str.contains(r"^\d{16,}$").any() for n in id_columns)
+        ).item()
+        if long_digits:
+            flags = grid.numeric([positions[n] for n in id_columns]).slice(index + 1)
+            numeric = flags.rename(dict(zip(flags.columns, id_columns)))
+    return Table(sheet, cells, header_row, numeric, pl.DataFrame(notes, schema=empty_problems().schema, orient="row"))
+
+
+def _typed_cells(series: pl.Series, column: Column) -> pl.Series:
+    """A parquet column as the parsers take it: IDs, text and choices as text (as a sheet shows
+    them); numbers, yes/no and dates in their own type; anything else as text."""
+    keeps_type = series.dtype.is_numeric() or series.dtype in (pl.Boolean, pl.Date)
+    return series if keeps_type and column.dtype not in ("id", "text", "choice") else series.cast(pl.String)
+
+
+def _blank_if_spaces(cells: pl.Series) -> pl.Series:
+    """Whitespace-only text cells are blank (Unicode spaces, full-width ones too)."""
+    if cells.dtype != pl.String or not cells.str.contains(WHITESPACE_ONLY).any():
+        return cells
+    cell = pl.col(cells.name)
+    return cells.to_frame().select(pl.when(~cell.str.contains(WHITESPACE_ONLY)).then(cell)).to_series()
+
+
+def _column(columns: Sequence[Column], name: str) -> Column:
+    return next(c for c in columns if c.name == name)
+
+
