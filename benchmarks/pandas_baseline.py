@@ -310,8 +310,8 @@ def analyze_core(
     has_this = this[YEAR].notna().to_numpy()
     surveyed = has_last & has_this
 
-    # Net income by the policy: every item with its sign, pension out while the rule is on
-    counted = [i for i in INCOME_ITEMS if not (policy.exclude_basic_pension and i.name == PENSION)]
+    # Net income by the policy: every item with its sign, the pension unless the policy leaves it out
+    counted = [i for i in INCOME_ITEMS if policy.pension_in_net_income or i.name != PENSION]
 
     def total(frame: pd.DataFrame, items) -> np.ndarray:
         out = np.zeros(n)
@@ -599,8 +599,11 @@ def dibao_check(roster: pd.DataFrame, hh: pd.DataFrame, policy: Policy, year_thi
     households with severely disabled or seriously ill members."""
     standard = policy.dibao(year_this)
     counted = hh["本年家庭纯收入"].to_numpy(float)
-    if not policy.exclude_basic_pension:
-        counted = counted - np.nan_to_num(hh["本年养老金"].to_numpy(float))
+    pension = np.nan_to_num(hh["本年养老金"].to_numpy(float))
+    if policy.pension_in_net_income and policy.dibao_excludes_basic_pension:
+        counted = counted - pension
+    elif not policy.pension_in_net_income and not policy.dibao_excludes_basic_pension:
+        counted = counted + pension
     counted = counted - policy.work_cost_deduction * hh[f"本年{WAGE}"].to_numpy(float)
     per_capita = counted / hh["本年家庭人口数"].to_numpy(float)
     known = ~np.isnan(per_capita) & (standard > 0)

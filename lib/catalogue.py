@@ -65,7 +65,7 @@ INCOME_ITEMS: tuple[IncomeItem, ...] = (
 ITEM_NAMES: tuple[str, ...] = tuple(i.name for i in INCOME_ITEMS)
 ITEMS_BY_NAME = {i.name: i for i in INCOME_ITEMS}
 OPERATING_COST = "生产经营性支出"
-PENSION = "养老金"  # left out of net income while the transition-period rule is on
+PENSION = "养老金"  # in net income by default; left out of the 低保 check (policy keys)
 
 
 def items_of_kind(kind: str) -> tuple[str, ...]:

@@ -28,7 +28,8 @@ class YearParams:
 @dataclass(frozen=True)
 class Policy:
     flat_band: float = 0.02
-    exclude_basic_pension: bool = True
+    pension_in_net_income: bool = True  # 养老金 counts in 家庭纯收入, as the national system counts it
+    dibao_excludes_basic_pension: bool = True  # the 低保 check alone leaves the basic pension out
     orange_drop: float = 0.30
     orange_multiple: float = 1.5
     work_cost_deduction: float = 0.0
@@ -70,7 +71,8 @@ class Policy:
         rows = [
             ("参数来源", self.source),
             ("持平区间（占上年人均纯收入）", f"±{self.flat_band:.1%}"),
-            ("过渡期养老金不计入纯收入", "是" if self.exclude_basic_pension else "否"),
+            ("养老金计入家庭纯收入（国家监测系统口径）", "是" if self.pension_in_net_income else "否"),
+            ("低保核算不计基础养老金（过渡期社会救助口径）", "是" if self.dibao_excludes_basic_pension else "否"),
             ("橙色预警：减收幅度不低于", f"{self.orange_drop:.0%}"),
             ("橙色预警：人均低于监测线倍数", f"{self.orange_multiple:g} 倍"),
             ("低保核算扣除必要就业成本（占工资性收入）", f"{self.work_cost_deduction:.0%}"),
@@ -84,10 +86,18 @@ class Policy:
 
 _RULE_KEYS = {
     "flat_band": (float, 0.0, 1.0),
-    "exclude_basic_pension": (bool, None, None),
+    "pension_in_net_income": (bool, None, None),
+    "dibao_excludes_basic_pension": (bool, None, None),
     "orange_drop": (float, 0.0, 1.0),
     "orange_multiple": (float, 1.0, 100.0),
     "work_cost_deduction": (float, 0.0, 1.0),
+}
+# Keys of earlier versions, with what replaces them (a file from last season gets told, not ignored).
+_RETIRED_KEYS = {
+    "exclude_basic_pension": (
+        "请改用两个参数：pension_in_net_income = true（家庭纯收入和人均纯收入计入养老金，与国家监测系统一致）"
+        "和 dibao_excludes_basic_pension = true（仅在低保核算时不计基础养老金）"
+    ),
 }
 _YEAR_KEYS = {"monitoring_threshold", "dibao_standard"}
 
@@ -111,6 +121,8 @@ def _parse(doc: dict, where: str, base: Policy | None) -> Policy:
         raise PolicyError(f"{where}：未知的配置节 {', '.join(sorted(unknown))}（只允许 [rules] 和 [years.年度]）")
     rules = {} if base is None else {k: getattr(base, k) for k in _RULE_KEYS}
     for key, value in doc.get("rules", {}).items():
+        if key in _RETIRED_KEYS:
+            raise PolicyError(f"{where}：[rules] {key} 已停用。{_RETIRED_KEYS[key]}")
         if key not in _RULE_KEYS:
             raise PolicyError(f"{where}：[rules] 中有未知参数 {key}（可用：{'、'.join(_RULE_KEYS)}）")
         rules[key] = _check_rule(key, value, f"{where} [rules]")

@@ -13,7 +13,8 @@ def write(tmp_path, text):
 
 def test_defaults_match_design():
     p = default_policy()
-    assert p.flat_band == 0.02 and p.exclude_basic_pension is True
+    assert p.flat_band == 0.02
+    assert p.pension_in_net_income is True and p.dibao_excludes_basic_pension is True
     assert p.orange_drop == 0.30 and p.orange_multiple == 1.5 and p.work_cost_deduction == 0.0
     assert p.threshold(2021) == 6000 and p.threshold(2022) == 6600
     assert p.dibao(2022) == 0
@@ -40,7 +41,10 @@ def test_override_dibao_only_keeps_threshold(tmp_path):
         ("[years.2030]\ndibao_standard = 100\n", ["2030", "monitoring_threshold"]),
         ("[years.2022]\nmonitoring_threshold = -1\n", ["2022", "负数"]),
         ("[rules]\nflat_band = 2\n", ["flat_band", "范围"]),
-        ("[rules]\nexclude_basic_pension = 1\n", ["exclude_basic_pension", "true"]),
+        ("[rules]\npension_in_net_income = 1\n", ["pension_in_net_income", "true"]),
+        # last season's key: the message names the two keys that replace it
+        ("[rules]\nexclude_basic_pension = true\n",
+         ["exclude_basic_pension", "已停用", "pension_in_net_income", "dibao_excludes_basic_pension"]),
         ("[years.abc]\nmonitoring_threshold = 1\n", ["abc", "整数"]),
         ("[rules\n", ["格式错误"]),
     ],
@@ -72,3 +76,9 @@ def test_what_if_copies_do_not_touch_the_original():
 def test_table_prints_every_year_line():
     rows = dict(default_policy().table())
     assert rows["2022 年监测线 / 低保标准"] == "6,600 元 / 未设置"
+
+
+def test_every_report_prints_both_pension_keys():
+    rows = dict(default_policy().with_rules(dibao_excludes_basic_pension=False).table())
+    assert rows["养老金计入家庭纯收入（国家监测系统口径）"] == "是"
+    assert rows["低保核算不计基础养老金（过渡期社会救助口径）"] == "否"

@@ -9,8 +9,8 @@ included (``INJECTED_ERRORS``).
 
 Everything is invented: names, resident IDs (valid GB 11643 check digits, Jiamusi 2308xx area
 codes, birth dates matching the household head's age), phone numbers and amounts. Amounts are
-calibrated so that the mean per-capita net income (persons-weighted, 养老金 left out as the
-default policy counts it) meets the national 脱贫人口 figures, 12,550 yuan for 2021 and 14,342
+calibrated so that the mean per-capita net income (persons-weighted, 养老金 included as the
+national system and the default policy count it) meets the national 脱贫人口 figures, 12,550 yuan for 2021 and 14,342
 for 2022 (DOMAIN.md), with wage income the largest part.
 
 How a household's second year comes about: most households gain (market income grows); some
@@ -311,7 +311,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         # Cancelled where income without 低保 looks past the 低保 line, as a review would find.
         "dibao_cancelled", "R5", "低保取消", 0.12,
-        lambda d: (d.last["低保金"] > 0) & ((_net(d.last) - d.last["低保金"]) / d.members >= DIBAO_NEED * 0.6),
+        lambda d: (d.last["低保金"] > 0) & ((_dibao_net(d.last) - d.last["低保金"]) / d.members >= DIBAO_NEED * 0.6),
         _dibao_cancelled,
         ("低保取消",), 0.3,
         (("M3", ("按规定给予低保渐退期", "重新核定家庭收入，符合条件的恢复低保"), 1.0),),
@@ -551,7 +551,7 @@ def _grant_dibao(d: _Draft) -> None:
     """低保 by need: most households below ``DIBAO_NEED`` per person get it, a few others with
     severely disabled or seriously ill members get it for that person alone (单人户施保)."""
     rng, n = d.rng, d.n
-    per_capita = _net(d.last) / d.members
+    per_capita = _dibao_net(d.last) / d.members
     needy = (per_capita < DIBAO_NEED) & (d.last["特困供养金"] == 0) & (rng.random(n) < 0.9)
     single = ~needy & (d.last["特困供养金"] == 0) & ((d.disabled + d.ill) > 0) & (rng.random(n) < 0.15)
     monthly = np.round(rng.uniform(*DIBAO_MONTHLY, n), -1)
@@ -559,8 +559,13 @@ def _grant_dibao(d: _Draft) -> None:
 
 
 def _net(items: dict[str, np.ndarray], names=ITEM_NAMES) -> np.ndarray:
-    """Household net income as the default policy counts it: items − cost, 养老金 left out."""
-    return sum(SIGN[name] * items[name] for name in names if name != PENSION)
+    """Household net income as the default policy counts it: items − cost, 养老金 included."""
+    return sum(SIGN[name] * items[name] for name in names)
+
+
+def _dibao_net(items: dict[str, np.ndarray]) -> np.ndarray:
+    """Net income as the 低保 check counts it: the basic pension left out."""
+    return _net(items) - items[PENSION]
 
 
 def _round(items: dict[str, np.ndarray]) -> None:
@@ -916,7 +921,7 @@ def generate_households(
 
     ``villages`` (columns ``VILLAGE_COLUMNS``, 户数 adding up to ``n``) fixes the villages;
     by default ``village_table(n, seed)``. ``per_capita_last`` / ``per_capita_this`` are the
-    calibration targets (persons-weighted mean per-capita net income, 养老金 left out); by
+    calibration targets (persons-weighted mean per-capita net income, 养老金 included); by
     default the national 2021 / 2022 figures. The monitoring line that decides who is below it
     is the default policy's for ``year_this``. Same arguments → identical frames.
     """

@@ -119,7 +119,7 @@ def village_summary(households: pl.DataFrame) -> pl.DataFrame:
 def income_by_village(households: pl.DataFrame, items: pl.DataFrame, choice: str) -> pl.DataFrame:
     """Sum of the chosen income (net income, a kind or an item) per village, both years, over
     the given households: 村, 上年, 本年, 变化. Kinds come from the household columns, which are
-    already net of 生产经营性支出 and leave out the pension when the rule is on."""
+    already net of 生产经营性支出 and leave out the pension only when the policy does."""
     if choice == NET_INCOME or choice in INCOME_KINDS:
         last, this = f"上年{choice}", f"本年{choice}"
         frame = households.select("村", pl.col(last).alias("上年"), pl.col(this).alias("本年"))

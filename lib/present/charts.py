@@ -243,7 +243,7 @@ def change_waterfall(
 
     ``household`` picks one 户编号; without it, every household in ``items`` is summed (a
     village aggregate). With ``policy``, only the items that policy counts in net income are
-    drawn (养老金 is left out while the transition-period rule is on), so the two ends are the
+    drawn (养老金 is left out when the policy leaves it out of net income), so the two ends are the
     households' 家庭纯收入; ``exclude_items`` leaves out more. A cost item (生产经营性支出)
     counts with its sign: a higher cost lowers net income. Rows missing a year (未排查) are
     left out.

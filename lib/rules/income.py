@@ -2,8 +2,8 @@
 
 The two years are the latest year in 收入 and the latest earlier year present (normally the
 year before), or a pair the analyst names. For each household-year, net income is the sum of
-the income items minus 生产经营性支出, leaving out 养老金 while the transition-period rule
-(``policy.exclude_basic_pension``) is on; per-capita divides by that year's own members
+the income items minus 生产经营性支出, 养老金 included as the national system counts it
+(``policy.pension_in_net_income``; false leaves it out); per-capita divides by that year's own members
 (收入.家庭人口数, falling back to 户信息.家庭人口数).
 
 `compare_income` returns one wide row per household of 户信息 (both years side by side: the
@@ -94,7 +94,7 @@ def choose_years(income: pl.DataFrame, years: tuple[int, int] | None = None) -> 
 
 def counted_items(policy: Policy) -> tuple[str, ...]:
     """The items that enter net income under this policy."""
-    return tuple(i.name for i in INCOME_ITEMS if not (policy.exclude_basic_pension and i.name == PENSION))
+    return tuple(i.name for i in INCOME_ITEMS if policy.pension_in_net_income or i.name != PENSION)
 
 
 def signed(name: str) -> pl.Expr:

@@ -91,15 +91,17 @@ def dibao_check(
     order of ``households`` (so it can be stacked beside them without a join).
 
     Income is counted as the plan says for social assistance: this year's net income with
-    the basic pension always left out (even when the transition-period rule is off for net
-    income, then the pension is taken back out using the items), minus necessary work costs
+    the basic pension left out (``policy.dibao_excludes_basic_pension``; net income holds it
+    when ``pension_in_net_income``, so it is taken back out using the items — and put back
+    in when net income leaves it out but the 低保 check counts it), minus necessary work costs
     (``policy.work_cost_deduction`` × this year's wage income), divided by this year's
     members. 低于低保标准 and 低保渐退 are null when the year's 低保 standard is not set (0).
     """
     standard = policy.dibao(year_this)
     counted = pl.col("本年家庭纯收入")
-    if not policy.exclude_basic_pension:
-        # Net income still holds the pension: take this year's pension back out.
+    # +1: add the pension to net income, -1: take it out, 0: net income already counts it right.
+    pension_sign = int(not policy.pension_in_net_income) - int(policy.dibao_excludes_basic_pension)
+    if pension_sign:
         pension = (
             items.filter(pl.col("收入项目") == PENSION)
             .group_by(ID)
@@ -114,7 +116,7 @@ def dibao_check(
             "重度残疾人数",
             "重病人数",
         ).join(pension, on=ID, how="left", maintain_order="left")
-        counted = counted - pl.col("_养老金").fill_null(0.0)
+        counted = counted + pension_sign * pl.col("_养老金").fill_null(0.0)
     counted = counted - policy.work_cost_deduction * pl.col(f"本年{WAGE}")
     per_capita = counted / pl.col("本年家庭人口数")
     standard_set = standard > 0

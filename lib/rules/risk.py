@@ -14,7 +14,7 @@ Decisions (documented here because the plan leaves them open):
 - "Fell" is judged item by item on household yuan (this year < last year), as the plan
   words it ("低保金 or 特困供养金 fell"); the yuan lost adds the items' own falls. R1/R7 read
   the operating net income (items net of 生产经营性支出), as the plan does.
-- While the transition-period rule leaves 养老金 out of net income, its fall is no risk.
+- When the policy leaves 养老金 out of net income (``pension_in_net_income = false``), its fall is no risk.
 - R9 also fires when per-capita fell although no other point's items fell (e.g. a new
   member); the yuan lost is then the household income that would restore last year's
   per-capita ((上年人均 − 本年人均) × 本年家庭人口数).

@@ -58,8 +58,8 @@ def test_id_checker_agrees_with_the_published_example():
 
 
 def net_income() -> pl.Expr:
-    """Sum of items − 生产经营性支出, 养老金 left out (the default transition-period rule)."""
-    kept = [c for c in ITEM_NAMES if c not in (PENSION, OPERATING_COST)]
+    """Sum of items − 生产经营性支出, 养老金 included (as the national system counts it)."""
+    kept = [c for c in ITEM_NAMES if c != OPERATING_COST]
     return pl.sum_horizontal(kept) - pl.col(OPERATING_COST)
 
 
@@ -241,8 +241,8 @@ def test_mean_per_capita_net_income_meets_the_national_figure(district, year):
 def test_pensions_are_present_and_would_change_the_figure(district):
     rows = district["income"].filter(pl.col("年度") == YEAR_THIS)
     assert (rows[PENSION] > 0).mean() > 0.2
-    with_pension = (rows.select(net_income() + pl.col(PENSION)).to_series().sum()) / rows["家庭人口数"].sum()
-    assert with_pension > NATIONAL[YEAR_THIS] * 1.03  # so leaving 养老金 out is what meets the figure
+    without_pension = (rows.select(net_income() - pl.col(PENSION)).to_series().sum()) / rows["家庭人口数"].sum()
+    assert without_pension < NATIONAL[YEAR_THIS] * 0.97  # so counting 养老金 is what meets the figure
 
 
 def test_wage_income_is_the_largest_kind(district):
@@ -513,6 +513,6 @@ def test_demo_policy_sets_only_the_local_dibao_standard(tmp_path):
     policy = load_policy(demo.write_demo_policy(tmp_path / "demo_policy.toml"))
     defaults = default_policy()
     assert [policy.years[y].dibao_standard for y in (2021, 2022)] == [6300, 6900]
-    rules = ("flat_band", "exclude_basic_pension", "orange_drop", "orange_multiple", "work_cost_deduction")
+    rules = ("flat_band", "pension_in_net_income", "dibao_excludes_basic_pension", "orange_drop", "orange_multiple", "work_cost_deduction")
     assert all(getattr(policy, r) == getattr(defaults, r) for r in rules)  # the rest stays at the defaults
     assert all(policy.threshold(y) == defaults.threshold(y) for y in defaults.years)

@@ -146,12 +146,12 @@ def test_waterfall_village_aggregate_reconciles(items):
 
 
 def test_waterfall_follows_the_policy_pension_rule(items):
-    rule_on = charts.change_waterfall(items, 2021, 2022, policy=default_policy())
-    assert PENSION not in rule_on.data[0].x and rule_on.data[0].y[0] == 20000.0
-    rule_off = charts.change_waterfall(
-        items, 2021, 2022, policy=default_policy().with_rules(exclude_basic_pension=False)
+    left_out = charts.change_waterfall(
+        items, 2021, 2022, policy=default_policy().with_rules(pension_in_net_income=False)
     )
-    assert PENSION in rule_off.data[0].x and rule_off.data[0].y[0] == 22000.0
+    assert PENSION not in left_out.data[0].x and left_out.data[0].y[0] == 20000.0
+    counted = charts.change_waterfall(items, 2021, 2022, policy=default_policy())  # the system's way
+    assert PENSION in counted.data[0].x and counted.data[0].y[0] == 22000.0
 
 
 def test_waterfall_one_household_and_pension_counted_when_rule_off(items):

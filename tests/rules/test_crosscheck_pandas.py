@@ -133,7 +133,7 @@ HAND_HOUSEHOLDS = households_frame(
 )
 HAND_INCOME = income_frame(
     [
-        # A: wage halved with fewer months; pension gone (not counted); survey blames assistance
+        # A: wage halved with fewer months; pension gone (left out under PENSION_OUT); survey blames assistance
         {"户编号": "A", "年度": 2021, "务工收入": 20000.0, "养老金": 3000.0, "务工月数": 10.0},
         {"户编号": "A", "年度": 2022, "务工收入": 10000.0, "务工月数": 5.0, "减收原因": "R8 帮扶措施未落实"},
         # B: hail (受灾) cut the crop; costs rose too
@@ -151,8 +151,12 @@ HAND_INCOME = income_frame(
 )
 
 
+# The hand district was checked with the pension left out of net income; the default counts it.
+PENSION_OUT = POLICY.with_rules(pension_in_net_income=False)
+
+
 def test_reference_hand_computed_district():
-    out = reference(HAND_HOUSEHOLDS, HAND_INCOME)
+    out = reference(HAND_HOUSEHOLDS, HAND_INCOME, PENSION_OUT)
     assert list(out["户编号"]) == ["A", "B", "C", "D", "E"]
     a, b, c, d, e = (row(out, h) for h in "ABCDE")
     # A: 20000/2 = 10000 → 10000/2 = 5000 (< 6600: 红; a 脱贫户 not monitored: 应纳未纳)
@@ -186,7 +190,7 @@ HAND_MEASURES = measures_frame(
 
 
 def test_reference_full_hand_computed_district():
-    full = reference_full(input_data(HAND_HOUSEHOLDS, HAND_INCOME, HAND_MEASURES))
+    full = reference_full(input_data(HAND_HOUSEHOLDS, HAND_INCOME, HAND_MEASURES), PENSION_OUT)
     hh = full.households.set_index("户编号")
     # A: R3 with weak labour → M1, R8 and 应纳未纳 → M5; B: R7 with full labour → M2 + M4, 应纳未纳 → M5;
     # C: no labour → M2 + M3, R5 → M3, 红 → M5; D: not at risk; E: R9 and 应纳未纳 → M5
@@ -235,8 +239,8 @@ def test_reference_full_hand_computed_district():
     assert moved.sum() == 4 and moved[("1.5倍以上", "低于监测线")] == 2 and moved[("监测线至1.5倍", "低于监测线")] == 2
 
 
-def test_reference_pension_counted_when_the_transition_rule_is_off():
-    out = reference(HAND_HOUSEHOLDS, HAND_INCOME, POLICY.with_rules(exclude_basic_pension=False))
+def test_reference_pension_counted_by_default_as_the_national_system_does():
+    out = reference(HAND_HOUSEHOLDS, HAND_INCOME)
     a = row(out, "A")
     # (20000 + 3000)/2 = 11500 → 10000/2 = 5000; the pension's 3000 is now a loss (R9)
     assert (a["上年人均纯收入"], a["本年人均纯收入"]) == (11500, 5000)
@@ -480,7 +484,7 @@ def demo(tmp_path_factory):
 # The demo's policy leaves the 低保 standard unset; with one set (and work costs deducted, the
 # pension counted) the 低保 rules behind M3 come into play.
 DIBAO_POLICY = POLICY.with_year(2022, dibao_standard=7000.0).with_rules(
-    work_cost_deduction=0.1, exclude_basic_pension=False, flat_band=0.05
+    work_cost_deduction=0.1, pension_in_net_income=True, flat_band=0.05
 )
 
 
@@ -508,7 +512,7 @@ def test_engine_agrees_on_demo_district(demo, policy):
 def test_engine_agrees_on_hand_computed_district():
     data = input_data(HAND_HOUSEHOLDS, HAND_INCOME, HAND_MEASURES)
     assert_agree(HAND_HOUSEHOLDS, HAND_INCOME, data=data)
-    assert_agree(HAND_HOUSEHOLDS, HAND_INCOME, POLICY.with_rules(exclude_basic_pension=False), data)
+    assert_agree(HAND_HOUSEHOLDS, HAND_INCOME, PENSION_OUT, data)
 
 
 # Random small districts: amounts from a few round values, this year derived from last year
@@ -575,7 +579,8 @@ def districts(draw):
         if not any(r["年度"] == year and r["户编号"] != "Z999" for r in income):
             income.append({"户编号": "H000", "年度": year})
     policy = POLICY.with_rules(
-        exclude_basic_pension=draw(st.booleans()), flat_band=draw(st.sampled_from([0.0, 0.02, 0.05])),
+        pension_in_net_income=draw(st.booleans()), dibao_excludes_basic_pension=draw(st.booleans()),
+        flat_band=draw(st.sampled_from([0.0, 0.02, 0.05])),
         work_cost_deduction=draw(st.sampled_from([0.0, 0.1])),
     ).with_year(2022, dibao_standard=draw(st.sampled_from([0.0, 5000.0, 9000.0])))
     return households_frame(households), income_frame(income), measures_frame(measures), policy

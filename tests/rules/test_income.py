@@ -75,8 +75,9 @@ A_2021 = dict(务工收入=20000, 公益岗位收入=3000, 种植业收入=8000,
               产业收益分配=600, 低保金=1200, 养老金=2400, 政策性补贴=500)
 
 
-def test_net_income_leaves_pension_out_while_the_transition_rule_is_on():
-    c = compare([household("A", 家庭人口数=3)], [income_row("A", 2021, **A_2021), income_row("A", 2022, **A_2021)])
+def test_net_income_leaves_pension_out_when_the_policy_says_so():
+    policy = POLICY.with_rules(pension_in_net_income=False)
+    c = compare([household("A", 家庭人口数=3)], [income_row("A", 2021, **A_2021), income_row("A", 2022, **A_2021)], policy)
     a = one(c.households, "A")
     # 20000 + 3000 + (8000 + 2000 − 4000) + 600 + (1200 + 500) = 31300; 31300 / 3
     assert a["上年工资性收入"] == 23000
@@ -87,9 +88,8 @@ def test_net_income_leaves_pension_out_while_the_transition_rule_is_on():
     assert a["上年人均纯收入"] == pytest.approx(31300 / 3)
 
 
-def test_net_income_counts_pension_when_the_rule_is_off():
-    policy = POLICY.with_rules(exclude_basic_pension=False)
-    c = compare([household("A", 家庭人口数=3)], [income_row("A", 2021, **A_2021), income_row("A", 2022)], policy)
+def test_net_income_counts_pension_by_default_as_the_national_system_does():
+    c = compare([household("A", 家庭人口数=3)], [income_row("A", 2021, **A_2021), income_row("A", 2022)])
     a = one(c.households, "A")
     assert a["上年转移性收入"] == 4100 and a["上年家庭纯收入"] == 33700
     assert a["本年家庭纯收入"] == 0 and a["本年人均纯收入"] == 0

@@ -237,9 +237,9 @@ def recommended(hh: pl.DataFrame, policy=POLICY) -> dict[str, set[str]]:
 
 
 def test_dibao_income_leaves_out_pension_and_deducts_work_costs():
-    # Pension counted in net income (rule off): 2 members, wage 6,000, pension 2,400, other 1,600.
+    # Pension counted in net income (the default): 2 members, wage 6,000, pension 2,400, other 1,600.
     policy = POLICY_DIBAO.with_rules(
-        exclude_basic_pension=False, work_cost_deduction=0.25
+        pension_in_net_income=True, work_cost_deduction=0.25
     )
     hh = households(
         household("A", this=5000.0, 本年工资性收入=6000.0, 本年转移性收入=4000.0)
@@ -252,13 +252,26 @@ def test_dibao_income_leaves_out_pension_and_deducts_work_costs():
 
 
 def test_dibao_income_with_pension_already_out_of_net_income():
-    # Rule on (default): net income already excludes the pension; it must not be taken out twice.
-    policy = POLICY_DIBAO.with_rules(work_cost_deduction=0.1)
+    # Net income already leaves the pension out; it must not be taken out twice.
+    policy = POLICY_DIBAO.with_rules(work_cost_deduction=0.1, pension_in_net_income=False)
     hh = households(household("A", this=5500.0, members=2, 本年工资性收入=11000.0))
     its = items(("A", "养老金", 2400.0, 2400.0))
     got = dibao_check(hh, its, policy, YEAR).row(0, named=True)
     assert got["低保核算人均收入"] == pytest.approx((11000 - 1100) / 2)  # 4,950
     assert got["低于低保标准"] is True
+
+
+def test_dibao_income_counts_the_pension_when_the_policy_says_so():
+    # Both keys off: net income leaves the pension out, the 低保 check counts it (put back in).
+    policy = POLICY_DIBAO.with_rules(pension_in_net_income=False, dibao_excludes_basic_pension=False)
+    hh = households(household("A", this=3000.0, members=2, 本年工资性收入=6000.0))
+    its = items(("A", "养老金", 2400.0, 2400.0))
+    got = dibao_check(hh, its, policy, YEAR).row(0, named=True)
+    assert got["低保核算人均收入"] == pytest.approx((6000 + 2400) / 2)
+    # Counted in net income and in the check: nothing to adjust.
+    both = POLICY_DIBAO.with_rules(dibao_excludes_basic_pension=False)
+    hh = households(household("A", this=4200.0, members=2, 本年工资性收入=6000.0))
+    assert dibao_check(hh, its, both, YEAR).row(0, named=True)["低保核算人均收入"] == pytest.approx(4200.0)
 
 
 def test_dibao_flags_null_when_standard_not_set():
@@ -306,7 +319,7 @@ def test_single_person_review_for_disabled_or_seriously_ill_members():
 
 def test_dibao_check_columns_and_rows_in_household_order():
     policy = POLICY_DIBAO.with_rules(
-        exclude_basic_pension=False
+        pension_in_net_income=True
     )  # the path that joins the items
     hh = households(
         *(

@@ -153,9 +153,8 @@ def test_survey_naming_a_point_the_numbers_do_not_show_is_a_finding_not_a_risk()
 
 def test_pension_fall_is_a_risk_only_when_pension_is_counted():
     last, this = dict(务工收入=10000, 养老金=3000), dict(务工收入=10000)
-    assert risks_of(last, this) == {}
-    off = POLICY.with_rules(exclude_basic_pension=False)
-    assert risks_of(last, this, off) == {"R9": (3000, "养老金减少", "数据")}
+    assert risks_of(last, this, POLICY.with_rules(pension_in_net_income=False)) == {}
+    assert risks_of(last, this) == {"R9": (3000, "养老金减少", "数据")}  # the default counts it
 
 
 @pytest.mark.parametrize(
@@ -251,8 +250,8 @@ def two_years(draw):
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(two_years())
 def test_a_point_fires_only_when_its_items_fell(case):
-    disaster, members, members_this, last, this, cause, exclude = case
-    policy = POLICY.with_rules(exclude_basic_pension=exclude)
+    disaster, members, members_this, last, this, cause, pension_counted = case
+    policy = POLICY.with_rules(pension_in_net_income=pension_counted)
     households, risks = rules_stage(
         [household("A", 家庭人口数=members, 是否受灾=disaster)],
         [income_row("A", 2021, **last), income_row("A", 2022, **this, 家庭人口数=members_this, 减收原因=cause)],
