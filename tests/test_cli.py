@@ -1,0 +1,62 @@
+"""`zengshou analyze` as a user runs it: a real process, its files and its exit status."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+
+from tests.conftest import write_csv_folder
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def zengshou(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "lib.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+
+
+def test_analyze_writes_the_contract_files_and_exits_0(tmp_path, frames):
+    folder = write_csv_folder(tmp_path / "input", frames)
+    run = zengshou("analyze", str(folder), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    out = tmp_path / "out"
+    for name in ("households.csv", "rejects.csv", "households.parquet", "summary.json"):
+        assert (out / name).is_file(), name
+    raw = (out / "households.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel on Chinese Windows reads UTF-8
+    households = pl.read_csv(out / "households.csv", infer_schema=False)
+    assert households.columns[:8] == [
+        "户编号", "村", "上年人均纯收入", "本年人均纯收入", "人均纯收入变化", "收入研判", "预警等级", "减收风险点",
+    ]
+    assert households["户编号"].to_list() == ["0001", "0002", "0003"]  # one row per roster household, zeros kept
+    assert set(households["应纳未纳"]) <= {"是", "否"}
+
+
+def test_a_missing_required_column_exits_2_naming_sheet_and_column(tmp_path, frames):
+    frames = {**frames, "户信息": frames["户信息"].drop("户编号")}
+    folder = write_csv_folder(tmp_path / "input", frames)
+    run = zengshou("analyze", str(folder), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert run.returncode == 2
+    assert "户信息" in run.stderr and "户编号" in run.stderr
+    assert "Traceback" not in run.stderr + run.stdout
+    assert not (tmp_path / "out" / "households.csv").exists()  # nothing half-written
+
+
+def test_a_missing_input_exits_2_in_chinese(tmp_path):
+    run = zengshou("analyze", str(tmp_path / "没有这个文件.xlsx"), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert run.returncode == 2
+    assert "找不到" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_policy_with_the_retired_pension_key_exits_2_naming_the_new_keys(tmp_path, frames):
+    folder = write_csv_folder(tmp_path / "input", frames)
+    policy = tmp_path / "本县参数.toml"
+    policy.write_text("[rules]\nexclude_basic_pension = true\n", encoding="utf-8")
+    run = zengshou("analyze", str(folder), "-o", str(tmp_path / "out"), "--policy", str(policy), cwd=tmp_path)
+    assert run.returncode == 2
+    assert "pension_in_net_income" in run.stderr and "dibao_excludes_basic_pension" in run.stderr
