@@ -76,8 +76,12 @@ def _measure_type_spellings() -> dict[str, str]:
     return spellings
 
 
+# Excel's error values (a formula that failed): in a sheet's text, or as calamine reports them.
+EXCEL_ERROR_VALUE = r"^#(N/A|VALUE!|DIV/0!|REF!|NAME\?|NUM!|NULL!|GETTING_DATA|ERROR)$"
+
+
 def parse_cells(column: Column, raw: pl.Series, numeric: pl.Series | None = None) -> pl.DataFrame:
-    """value, reason (reject) and finding columns for one canonical column's raw text."""
+    """value, reason (reject), code and finding columns for one canonical column's raw text."""
     if column.dtype == "choice":
         measure = column.name == MEASURE_TYPE
         spellings = _measure_type_spellings() if measure else {c: c for c in column.choices}
@@ -97,6 +101,11 @@ def parse_cells(column: Column, raw: pl.Series, numeric: pl.Series | None = None
         value = pl.when(blank).then(pl.lit(BLANK_DEFAULTS[column.name])).otherwise(value)
     # The code is decided beside the reason, rule by rule (never read back from its words).
     reject_code = pl.when(reason.is_not_null()).then(pl.lit(_DTYPE_CODE.get(column.dtype, "E102")))
+    if (column.dtype != "text" or column.required) and raw.dtype == pl.String:
+        # A broken formula is never a value (an amount of 0, a blank name): the row waits for a fix.
+        broken = pl.lit(raw).str.contains(EXCEL_ERROR_VALUE).fill_null(False)
+        reason = pl.when(broken).then(pl.lit(template("E114"))).otherwise(reason)
+        reject_code = pl.when(broken).then(pl.lit(code("E114"))).otherwise(reject_code)
     if column.required:
         missing = reason.is_null() & pl.col("value").is_null()
         reason = pl.when(missing).then(pl.lit(template("E101"))).otherwise(reason)

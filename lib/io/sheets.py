@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,6 +29,7 @@ from lib.io.parsing import (
     match_columns,
     normalise_header,
 )
+from lib.io.workbook import bounded
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb")
 HEADER_SEARCH_ROWS = 30  # title rows above the header are few; a header lower than this is not searched
@@ -111,23 +113,66 @@ def _grid_column_names(n: int) -> list[str]:
     return [f"c{i}" for i in range(n)]
 
 
+# Excel's error values as calamine names them, and as a sheet shows them.
+EXCEL_ERRORS = {
+    "NA": "#N/A", "Value": "#VALUE!", "Div0": "#DIV/0!", "Ref": "#REF!", "Name": "#NAME?",
+    "Num": "#NUM!", "Null": "#NULL!", "GettingData": "#GETTING_DATA",
+}
+_CALAMINE_ERROR = re.compile(r"Error\((\w+)\)")
+_OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")  # an encrypted .xlsx is an OLE container, not a zip
+
+
+def _encrypted(path: Path) -> bool:
+    """True for a workbook saved with an open password (Excel and WPS encrypt it into an OLE
+    container holding an EncryptionInfo stream)."""
+    with path.open("rb") as f:
+        head = f.read(1 << 16)
+    return head.startswith(_OLE_MAGIC) and "EncryptionInfo".encode("utf-16-le") in head
+
+
+def _with_error_values(batch, errors) -> pl.DataFrame:
+    """The sheet's cells as text, with each Excel error cell shown as its error value (#N/A …):
+    calamine reads them as empty, which would make a broken formula an amount of 0."""
+    cells = pl.DataFrame(batch)
+    by_column: dict[int, list[tuple[int, str]]] = {}
+    for error in errors.errors:
+        found = _CALAMINE_ERROR.search(error.detail)
+        shown = EXCEL_ERRORS.get(found.group(1), f"#{found.group(1).upper()}") if found else "#ERROR"
+        row, column = error.position
+        by_column.setdefault(column, []).append((row, shown))
+    for column, hits in by_column.items():
+        rows, values = zip(*hits)
+        series = cells.to_series(column).scatter(list(rows), list(values))
+        cells.replace_column(column, series)
+    return cells
+
+
 def excel_grids(path: Path) -> dict[str, Callable[[], Grid]]:
     import fastexcel
 
     try:
-        book = fastexcel.read_excel(str(path))
+        book = fastexcel.read_excel(bounded(path))
         names = book.sheet_names
     except Exception as exc:  # calamine raises several kinds; all mean "not a workbook we can read"
+        if _encrypted(path) or "password" in str(exc).lower():
+            raise InputError(
+                f"工作簿「{path.name}」已加密（设有打开密码），程序无法读取：请在 Excel 或 WPS 中用密码打开，"
+                "在“文件 → 信息 → 保护工作簿 → 用密码进行加密”（WPS：“文件 → 文档加密 → 密码加密”）中清空密码，"
+                "另存为 .xlsx 后再运行"
+            ) from None
         raise InputError(f"无法读取文件「{path.name}」：不是有效的 Excel 工作簿（{type(exc).__name__}）") from None
 
     def load(name: str) -> Grid:
-        sheet = book.load_sheet(name, header_row=None, skip_rows=0, dtypes="string", whitespace_as_null=True)
-        cells = pl.DataFrame(sheet)
+        # Trailing blank rows are skipped while reading: a sheet formatted down to row 1,048,576
+        # costs what its real rows cost.
+        options = dict(header_row=None, skip_rows=0, whitespace_as_null=True, skip_whitespace_tail_rows=True)
+        batch, errors = book.load_sheet(name, dtypes="string", **options).to_arrow_with_errors()
+        cells = _with_error_values(batch, errors) if errors is not None and errors.errors else pl.DataFrame(batch)
         cells.columns = _grid_column_names(cells.width)
 
         def numeric(columns: Sequence[int]) -> pl.DataFrame:
             # Loading as boolean keeps number and boolean cells and nulls text cells.
-            flags = pl.DataFrame(book.load_sheet(name, header_row=None, skip_rows=0, dtypes="boolean"))
+            flags = pl.DataFrame(book.load_sheet(name, dtypes="boolean", **options)).head(cells.height)
             flags.columns = _grid_column_names(flags.width)
             return flags.select(pl.col(f"c{i}").is_not_null() for i in columns)
 

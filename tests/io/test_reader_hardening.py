@@ -1,0 +1,100 @@
+"""Workbooks as they come from townships, with the faults of a real office (issue: hardening)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+from lib.codes import InputError
+from lib.io.reader import read_input
+from lib.io.template import write_input_workbook
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _with_cells(path: Path, sheet: str, cells: dict[str, object]) -> Path:
+    """The workbook at ``path`` with some cells overwritten, as Excel would save them."""
+    book = openpyxl.load_workbook(path)
+    for ref, value in cells.items():
+        book[sheet][ref] = value  # openpyxl stores "#N/A" and its kin as error cells (type e)
+    book.save(path)
+    return path
+
+
+def _column_letter(path: Path, sheet: str, header: str) -> tuple[str, int]:
+    ws = openpyxl.load_workbook(path)[sheet]
+    for row in ws.iter_rows(min_row=1, max_row=5):
+        for cell in row:
+            if cell.value == header:
+                return cell.column_letter, cell.row
+    raise AssertionError(header)
+
+
+@pytest.mark.parametrize("error", ["#N/A", "#VALUE!", "#DIV/0!", "#REF!", "#NAME?", "#NUM!", "#NULL!"])
+def test_an_excel_error_cell_rejects_the_row_instead_of_becoming_zero(tmp_path, frames, error):
+    path = write_input_workbook(tmp_path / "in.xlsx", *frames.values())
+    letter, header_row = _column_letter(path, "收入", "务工收入")
+    _with_cells(path, "收入", {f"{letter}{header_row + 1}": error})
+    assert openpyxl.load_workbook(path)["收入"][f"{letter}{header_row + 1}"].data_type == "e"
+    data = read_input(path)
+    rejected = data.rejects.filter(data.rejects["工作表"] == "收入")
+    assert rejected.height == 1
+    line = rejected.row(0, named=True)
+    assert (line["行号"], line["列"], line["值"], line["代码"]) == (header_row + 1, "务工收入", error, "E114")
+    assert "Excel 错误值" in line["原因"] and f"第{header_row + 1}行" in line["原因"]
+    # The household-year is not used with 0 in its place.
+    assert data.income.height == frames["收入"].height - 1
+
+
+def test_an_error_value_in_a_csv_is_rejected_too(tmp_path, frames):
+    from tests.conftest import write_csv_folder
+
+    income = frames["收入"].with_columns(frames["收入"]["务工收入"].scatter(0, "#N/A"))
+    data = read_input(write_csv_folder(tmp_path / "csv", {**frames, "收入": income}))
+    assert data.rejects.filter(data.rejects["代码"] == "E114").height == 1
+
+
+def test_a_password_protected_workbook_says_so(tmp_path, frames):
+    msoffcrypto = pytest.importorskip("msoffcrypto.format.ooxml")
+    plain = write_input_workbook(tmp_path / "plain.xlsx", *frames.values())
+    locked = tmp_path / "加密.xlsx"
+    with plain.open("rb") as source, locked.open("wb") as target:
+        msoffcrypto.OOXMLFile(source).encrypt("1234", target)
+    with pytest.raises(InputError) as err:
+        read_input(locked)
+    message = str(err.value)
+    assert "加密.xlsx" in message and "已加密" in message and "密码" in message and "另存为" in message
+
+
+def test_a_sheet_formatted_to_the_last_row_costs_what_its_rows_cost(tmp_path):
+    """48 real rows in a sheet whose last used row is 1,048,576 (a space in A1048576)."""
+    path = tmp_path / "big.xlsx"
+    book = xlsxwriter.Workbook(path)
+    households, income = book.add_worksheet("户信息"), book.add_worksheet("收入")
+    households.write_row(0, 0, ["户编号", "村", "家庭人口数"])
+    income.write_row(0, 0, ["户编号", "年度", "务工收入"])
+    for i in range(24):
+        households.write_row(i + 1, 0, [f"{i:04d}", "南岗村", "2"])
+        income.write_row(2 * i + 1, 0, [f"{i:04d}", "2021", "1000"])
+        income.write_row(2 * i + 2, 0, [f"{i:04d}", "2022", "1200"])
+    for sheet in (households, income):
+        sheet.write(1048575, 0, " ")
+        sheet.write(1048575, 40, " ")
+    book.close()
+    # VmHWM: this process's own peak (ru_maxrss would carry the parent's across fork and exec).
+    script = (
+        "import re, sys; from lib.io.reader import read_input; d = read_input(sys.argv[1]);"
+        "peak = re.search(r'VmHWM:\\s*(\\d+)', open('/proc/self/status').read()).group(1);"
+        "print(d.income.height, d.households.height, peak)"
+    )
+    run = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert run.returncode == 0, run.stderr
+    rows, households_read, peak_kib = map(int, run.stdout.split())
+    assert (rows, households_read) == (48, 24)
+    assert peak_kib < 300 * 1024, f"peak {peak_kib / 1024:.0f} MB"
