@@ -450,7 +450,7 @@ def briefing_heading(view) -> Markdown:
     where = f"{township}{village}" if township else village
     lead = (
         f"本简报对{where}在册脱贫户和监测对象 {y1} 年与 {y2} 年的家庭收入逐户、逐项进行比较，"
-        f"按 {y2} 年监测线 {p.threshold(y2):,.0f} 元/人·年研判预警，并核对帮扶措施台账。"
+        f"按 {y2} 年监测线 {yuan(p.threshold(y2))}/人·年研判预警，并核对帮扶措施台账。"
         + _source_line(view)
         + "身份证号只显示前 6 位和后 4 位，电话只显示前 3 位和后 4 位。"
     )
@@ -464,7 +464,7 @@ def district_heading(analysis) -> Markdown:
     villages = hh.get_column(VILLAGE).n_unique()
     lead = (
         f"全区 {villages} 个村、{hh.height} 户在册脱贫户和监测对象 {y1} 年与 {y2} 年收入对比，"
-        f"{y2} 年监测线 {analysis.policy.threshold(y2):,.0f} 元/人·年。" + _source_line(analysis)
+        f"{y2} 年监测线 {yuan(analysis.policy.threshold(y2))}/人·年。" + _source_line(analysis)
     )
     return Markdown(f"# 全区增收监测总览（{y1}—{y2}年）\n\n{md_escape(lead)}")
 
