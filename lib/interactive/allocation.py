@@ -30,6 +30,7 @@ import numpy as np
 import polars as pl
 
 from lib.catalogue import DECREASE, NOT_SURVEYED
+from lib.present.format import LIST_SEPARATOR, yuan
 
 OPTIMAL, LIST_ORDER = "最优", "名单顺序"
 PLACEMENTS = (OPTIMAL, LIST_ORDER)
@@ -99,14 +100,14 @@ def _effect(gap: float, line: float, amount: float) -> tuple[bool, bool]:
 def _reason(row: dict, amount: float, measure: str, closes: bool, lifts: bool) -> str:
     parts = []
     if closes:
-        parts.append(f"收入缺口 {row['收入缺口']:,.0f} 元 ≤ {measure}安排 {amount:,.0f} 元，可恢复到上年收入")
+        parts.append(f"收入缺口 {yuan(row['收入缺口'])} ≤ {measure}安排 {yuan(amount)}，可恢复到上年收入")
     elif row["收入缺口"] > _EPS:
-        parts.append(f"收入缺口 {row['收入缺口']:,.0f} 元，{measure}安排 {amount:,.0f} 元不足以补齐")
+        parts.append(f"收入缺口 {yuan(row['收入缺口'])}，{measure}安排 {yuan(amount)}不足以补齐")
     if lifts:
-        parts.append(f"距监测线差 {row['距监测线差额']:,.0f} 元，安排后达到监测线")
+        parts.append(f"距监测线差 {yuan(row['距监测线差额'])}，安排后达到监测线")
     if measure == POST:
         parts.append("有弱劳动力或半劳动力，优先安置" if row["弱半劳动力"] else "有劳动力可上岗")
-    return "；".join(parts)
+    return LIST_SEPARATOR.join(parts)
 
 
 def _chosen_frame(rows: list[dict], amounts: list[float], measure: str) -> tuple[pl.DataFrame, int, int]:

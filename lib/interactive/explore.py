@@ -16,10 +16,10 @@ from lib.catalogue import (
     INCOME_KINDS,
     ITEM_NAMES,
     JUDGEMENTS,
-    MEASURE_NAMES,
     RISK_POINTS,
     WARNING_LEVELS,
 )
+from lib.present.format import LIST_SEPARATOR, measure_names
 
 NOT_MONITORED = "非监测对象"  # label for an empty 监测对象类别
 NOT_GIVEN = "未填写"  # label for an empty 户类型
@@ -174,11 +174,10 @@ TABLE_COLUMNS = (
 
 def household_table(households: pl.DataFrame) -> pl.DataFrame:
     """The household list as shown: list columns joined with "；" (M5's own name holds a "、"), measures by name."""
-    measure_names = pl.col("推荐措施").list.eval(pl.element().replace(MEASURE_NAMES))
     return households.select(
         *(c for c in TABLE_COLUMNS if c not in ("减收风险点", "推荐措施")),
-        pl.col("减收风险点").list.join("；"),
-        measure_names.list.join("；").alias("推荐措施"),
+        pl.col("减收风险点").list.join(LIST_SEPARATOR),
+        measure_names("推荐措施").list.join(LIST_SEPARATOR),
     ).select(TABLE_COLUMNS)
 
 

@@ -17,6 +17,7 @@ from lib.interactive.allocation import INDUSTRY, LIST_ORDER, OPTIMAL, PLACEMENTS
 from lib.catalogue import DECREASE, NOT_SURVEYED, RED
 from lib.catalogue import DISTRICT
 from lib.policy import Policy
+from lib.present.format import percent, yuan
 
 POST_ITEM, INDUSTRY_ITEM = "公益岗位收入", "产业收益分配"  # the income items the levers add to
 _EPS = 1e-6  # yuan per person; amounts are sums of floats
@@ -60,12 +61,12 @@ class Levers:
         """(杠杆, 取值) rows for printing with the scenario."""
         unchanged = "不变"
         return [
-            ("新增公益岗位", f"{self.posts} 个，每岗 {self.post_monthly_pay:,.0f} 元/月 × {self.post_months} 个月"),
+            ("新增公益岗位", f"{self.posts} 个，每岗 {yuan(self.post_monthly_pay)}/月 × {self.post_months} 个月"),
             ("岗位安置方式", self.placement),
-            ("无劳动力户产业收益分配", f"{self.industry_per_household:,.0f} 元/户/年"),
-            ("本年低保标准", unchanged if self.dibao_standard is None else f"{self.dibao_standard:,.0f} 元/人/年"),
-            ("本年监测线", unchanged if self.monitoring_threshold is None else f"{self.monitoring_threshold:,.0f} 元/人/年"),
-            ("持平区间", unchanged if self.flat_band is None else f"±{self.flat_band:.1%}"),
+            ("无劳动力户产业收益分配", f"{yuan(self.industry_per_household)}/户/年"),
+            ("本年低保标准", unchanged if self.dibao_standard is None else f"{yuan(self.dibao_standard)}/人/年"),
+            ("本年监测线", unchanged if self.monitoring_threshold is None else f"{yuan(self.monitoring_threshold)}/人/年"),
+            ("持平区间", unchanged if self.flat_band is None else f"±{percent(self.flat_band)}"),
         ]
 
 
@@ -231,8 +232,8 @@ def plan_note(placements: pl.DataFrame, levers: Levers = PLAN_PRESET) -> str:
     by = {r["安置方式"]: r for r in placements.to_dicts()}
     best, listed = by[OPTIMAL], by[LIST_ORDER]
     head = (
-        f"方案安排 {levers.posts} 个公益岗位（每岗 {levers.post_monthly_pay:,.0f} 元/月 × {levers.post_months} 个月，"
-        f"年投入 {best['投入成本']:,.0f} 元）："
+        f"方案安排 {levers.posts} 个公益岗位（每岗 {yuan(levers.post_monthly_pay)}/月 × {levers.post_months} 个月，"
+        f"年投入 {yuan(best['投入成本'])}）："
     )
     body = (
         f"按最优选择安置，{best['恢复上年收入户']} 户减收户恢复到上年收入（减收户 {best['调整前减收户']} → {best['调整后减收户']}）；"

@@ -1,14 +1,12 @@
 """ipywidgets wiring for the explore and what-if notebooks, kept out of the notebooks so it
 is tested without a kernel (tests set ``.value`` and press buttons with ``.click()``).
 
-Every callback calls ``lib.interactive.explore`` / ``lib.interactive.what_if``; this module only builds controls,
-plotly figures and HTML tables. The figure builders are plain ``go.Figure`` functions, so
+Every callback calls ``lib.interactive.explore`` / ``lib.interactive.what_if``; this module only builds controls
+and plotly figures; its tables are ``lib.present.tables.table_markup`` in the ``PLAIN`` look. The figure builders are plain ``go.Figure`` functions, so
 the papermill (static) run of the what-if notebook draws the same charts without widgets.
 """
 
 from __future__ import annotations
-
-import html
 
 from lib.report import avoid_slow_imports
 
@@ -19,7 +17,7 @@ import plotly.graph_objects as go  # noqa: E402
 import polars as pl  # noqa: E402
 
 from lib.interactive.allocation import OPTIMAL, PLACEMENTS  # noqa: E402
-from lib.catalogue import JUDGEMENTS, MEASURE_BY_CODE  # noqa: E402
+from lib.catalogue import JUDGEMENTS  # noqa: E402
 from lib.interactive.explore import (  # noqa: E402
     NET_INCOME,
     filter_households,
@@ -32,6 +30,8 @@ from lib.interactive.explore import (  # noqa: E402
     village_summary,
 )
 from lib.interactive.what_if import DISTRICT, PLAN_PRESET, Levers, Scenario, run_scenario  # noqa: E402
+from lib.present.format import LIST_SEPARATOR, escape, measure_name, yuan  # noqa: E402
+from lib.present.tables import PLAIN, table_markup  # noqa: E402
 
 JUDGEMENT_COLOURS = {"增收": "#2e7d32", "持平": "#9e9e9e", "减收": "#c62828", "未排查": "#f9a825"}
 BEFORE_COLOUR, AFTER_COLOUR = "#90a4ae", "#1565c0"
@@ -92,47 +92,25 @@ def comparison_figure(comparison: pl.DataFrame) -> go.Figure:
     return _layout(fig, "调整前后各村减收户和红色预警户", barmode="group", yaxis_title="户")
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        return f"{value:,.0f}"
-    if isinstance(value, list):
-        return "；".join(str(v) for v in value)
-    return str(value)
-
-
-def html_table(frame: pl.DataFrame, max_rows: int | None = None) -> str:
-    """A plain HTML table (escaped; yuan rounded; lists joined) for ipywidgets.HTML."""
-    shown = frame if max_rows is None else frame.head(max_rows)
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>" for row in shown.iter_rows()
-    )
-    more = (
-        f"<p>共 {frame.height} 户，仅显示前 {max_rows} 户。</p>" if max_rows is not None and frame.height > max_rows else ""
-    )
-    style = "border-collapse:collapse;font-size:12px"
-    return f'<table style="{style}" border="1"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}'
+def _table(frame: pl.DataFrame, **options) -> str:
+    return table_markup(frame, look=PLAIN, **options)
 
 
 def detail_html(detail) -> str:
     """The drill-down of one household as HTML."""
     p = detail.profile
-    recs = "；".join(MEASURE_BY_CODE[c].name for c in (p.get("推荐措施") or []) if c in MEASURE_BY_CODE) or "无"
+    recs = LIST_SEPARATOR.join(measure_name(c) for c in (p.get("推荐措施") or [])) or "无"
     facts = (
-        f"<p>上年人均纯收入 {_cell(p.get('上年人均纯收入'))} 元，本年 {_cell(p.get('本年人均纯收入'))} 元；"
-        f"预警等级 {p.get('预警等级') or '—'}；推荐措施：{html.escape(recs)}</p>"
+        f"<p>上年人均纯收入 {yuan(p.get('上年人均纯收入'))}，本年 {yuan(p.get('本年人均纯收入'))}；"
+        f"预警等级 {escape(p.get('预警等级') or '—')}；推荐措施：{escape(recs)}</p>"
     )
-    parts = [f"<h4>{html.escape(detail.title)}</h4>", f"<p>{html.escape(detail.explanation)}</p>", facts]
-    parts += ["<b>逐项收入</b>", html_table(detail.items)]
+    parts = [f"<h4>{escape(detail.title)}</h4>", f"<p>{escape(detail.explanation)}</p>", facts]
+    parts += ["<b>逐项收入</b>", _table(detail.items)]
     if detail.risks.height:
-        parts += ["<b>减收风险点</b>", html_table(detail.risks)]
+        parts += ["<b>减收风险点</b>", _table(detail.risks)]
     if detail.recommendations.height:
-        parts += ["<b>推荐措施</b>", html_table(detail.recommendations)]
-    parts += ["<b>已有帮扶措施</b>", html_table(detail.measures) if detail.measures.height else "<p>无</p>"]
+        parts += ["<b>推荐措施</b>", _table(detail.recommendations)]
+    parts += ["<b>已有帮扶措施</b>", _table(detail.measures) if detail.measures.height else "<p>无</p>"]
     return "".join(parts)
 
 
@@ -228,7 +206,7 @@ class ExploreApp:
         _sync(self.fig_income, income_figure(income_by_village(self.filtered, a.items, choice), choice))
         _sync(self.fig_risks, risk_figure(risk_counts(self.filtered, a.risks)))
         self.count.value = f"<b>符合条件 {self.filtered.height} 户</b>（共 {a.households.height} 户）"
-        self.table.value = html_table(household_table(self.filtered), self.max_rows)
+        self.table.value = _table(household_table(self.filtered), max_rows=self.max_rows, unit="户")
         ids = self.filtered["户编号"].to_list()
         labels = [f"{i} {n or ''}".strip() for i, n in zip(ids, self.filtered["户主姓名"].to_list())]
         current = self.household.value
@@ -256,7 +234,7 @@ def scenario_summary_html(scenario: Scenario) -> str:
     return (
         f"<p><b>全区</b>：减收户 {d['调整前减收户']} → {d['调整后减收户']}；"
         f"恢复到上年收入 {d['恢复上年收入户']} 户；红色预警户 {d['调整前红色预警户']} → {d['调整后红色预警户']}；"
-        f"弥补收入缺口 {d['弥补缺口']:,.0f} 元；投入成本 {d['投入成本']:,.0f} 元/年"
+        f"弥补收入缺口 {yuan(d['弥补缺口'])}；投入成本 {yuan(d['投入成本'])}/年"
         + (f"；{scenario.posts.unplaced} 个岗位无合适户未安置" if scenario.posts.unplaced else "")
         + "</p>"
     )
@@ -353,9 +331,9 @@ class WhatIfApp:
         s = self.scenario
         self.summary.value = scenario_summary_html(s)
         _sync(self.figure, comparison_figure(s.comparison))
-        self.table.value = "<b>调整前后对比（按村）</b>" + html_table(s.comparison)
+        self.table.value = "<b>调整前后对比（按村）</b>" + _table(s.comparison)
         self.placements.value = (
-            "<b>公益岗位安置</b>" + html_table(s.posts.chosen) if s.posts.placed else "<p>未安置公益岗位。</p>"
+            "<b>公益岗位安置</b>" + _table(s.posts.chosen) if s.posts.placed else "<p>未安置公益岗位。</p>"
         )
 
 
@@ -365,6 +343,6 @@ def what_if_widget(data, policy, before=None, years=None) -> WhatIfApp:
 
 
 __all__ = [
-    "ExploreApp", "WhatIfApp", "comparison_figure", "detail_html", "explore_widget", "html_table", "income_figure",
+    "ExploreApp", "WhatIfApp", "comparison_figure", "detail_html", "explore_widget", "income_figure",
     "risk_figure", "scenario_summary_html", "village_figure", "what_if_widget",
 ]

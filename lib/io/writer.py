@@ -1,7 +1,10 @@
 """Writes the results of `analyze` (I/O only): the CLI contract's files in one folder.
 
 households.csv / rejects.csv / ledger CSVs are UTF-8 with BOM so that Excel on Chinese
-Windows opens them with the right characters; parquet keeps the full typed tables.
+Windows opens them with the right characters, and every text cell goes through the one
+spreadsheet neutraliser (``lib.present.format.neutralise``): these files are opened in
+Excel, and a name typed as "=HYPERLINK(…)" must stay a name. Parquet keeps the full typed
+tables, untouched.
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ from pathlib import Path
 import polars as pl
 
 from lib.io.atomic import atomic_path
+from lib.present.format import LIST_SEPARATOR, neutralise_frame
 
 # Long tables kept as parquet for notebooks and later runs (data/processed is rebuildable).
 _PARQUET_TABLES = ("households", "items", "risks", "recommendations", "measures", "fgt", "transitions")
 
 
-def flatten_lists(frame: pl.DataFrame, sep: str = "；") -> pl.DataFrame:
+def flatten_lists(frame: pl.DataFrame, sep: str = LIST_SEPARATOR) -> pl.DataFrame:
     """List columns joined into text, for CSV and Excel (which have no list type)."""
     return frame.with_columns(
         pl.col(name).list.join(sep)
@@ -28,7 +32,7 @@ def flatten_lists(frame: pl.DataFrame, sep: str = "；") -> pl.DataFrame:
 
 def _csv(frame: pl.DataFrame, path: Path) -> Path:
     with atomic_path(path) as tmp:
-        flatten_lists(frame).write_csv(tmp, include_bom=True)
+        neutralise_frame(flatten_lists(frame)).write_csv(tmp, include_bom=True)
     return path
 
 

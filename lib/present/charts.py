@@ -25,7 +25,6 @@ from lib.catalogue import (
     INCOME_KINDS,
     ITEM_NAMES,
     ITEMS_BY_NAME,
-    MEASURE_BY_CODE,
     MEASURE_STATUSES,
     MEASURES,
     NOT_SURVEYED,
@@ -36,6 +35,7 @@ from lib.catalogue import (
     YELLOW,
 )
 from lib.rules.income import counted_items
+from lib.present.format import measure_name
 from lib.policy import Policy
 
 FONT = (
@@ -377,7 +377,7 @@ def measures_by_kind(measures: pl.DataFrame) -> go.Figure:
     pairs = [(m.code, m.lead_unit) for m in MEASURES]
     pairs += sorted({(r["措施类型"], r["牵头单位"]) for r in agg.iter_rows(named=True)} - set(pairs))
     x = [
-        f"{MEASURE_BY_CODE[c].name if c in MEASURE_BY_CODE else c}<br>（{u or '未填牵头单位'}）"
+        f"{measure_name(c)}<br>（{u or '未填牵头单位'}）"
         for c, u in pairs
     ]
     cells = {(r["措施类型"], r["牵头单位"], r["状态"]): r for r in agg.iter_rows(named=True)}

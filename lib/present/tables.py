@@ -1,10 +1,12 @@
-"""Tables and key-figure lines for the briefings, readable offline.
+"""Tables and key-figure lines for the briefings, the index and the widgets, readable offline.
 
-``html_table`` turns a polars frame into a self-contained HTML table that a leader can sort
-(click a header) and search (type in the box) in a report opened from disk: a few lines of
-inline JavaScript, no library, no request to any host. Every value is HTML-escaped and the
-frame is masked (``lib.present.mask``) before anything is written, so a table cannot leak a full
-resident ID or run a script that came in with the data.
+``table_markup`` is the one HTML table renderer: the briefings, the what-if page, the
+widgets and ``index.html`` all show their tables through it, in the ``Look`` of their page.
+In the briefings a leader can sort (click a header) and search (type in the box) a table
+opened from disk: a few lines of inline JavaScript, no library, no request to any host.
+Every value is HTML-escaped and the frame is masked (``lib.present.format``) before
+anything is written, so a table cannot leak a full resident ID or run a script that came
+in with the data.
 
 The view functions pick the rows and columns each report section shows (未排查户, red and
 orange households, shortfall check, 重点关注户); ``key_figures`` writes the section's
@@ -13,14 +15,12 @@ figures as escaped Markdown.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import html
 import itertools
 import json
-import math
-import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
 
 import polars as pl
 from IPython.display import HTML, Markdown
@@ -29,93 +29,51 @@ from lib.catalogue import (
     DISTRICT,
     VILLAGE,
     DECREASE,
-    MEASURE_NAMES,
     NOT_SURVEYED,
     ORANGE,
     RED,
     WARNING_LEVELS,
 )
-from lib.present.mask import mask_frame
+from lib.present.format import (
+    MISSING,
+    cell_text,
+    escape,
+    is_number,
+    mask_frame,
+    md_escape,
+    measure_names,
+    percent,
+    yuan,
+)
 
-LIST_SEPARATOR = "；"
 EMPTY = "（无）"
-# Column-name patterns that say how a number reads; first match wins.
-_SHARE_NAME = re.compile(r"(率|占比|比例|覆盖|P0)$")
-_INDEX_NAME = re.compile(r"^P[12]$")
-_YUAN_NAME = re.compile(r"(收入|金额|缺口|增收|合计|监测线|标准|元)")
-_YEAR_NAME = re.compile(r"(年度|年份)$")
 
 _counter = itertools.count(1)
 
 
 # ---------------------------------------------------------------------------------------
-# Formatting single values
+# The one table renderer
 # ---------------------------------------------------------------------------------------
 
 
-def fmt_yuan(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.0f} 元"
+@dataclass(frozen=True)
+class Look:
+    """How a table sits in its page; the cells (masked, escaped, ``cell_text``) are the same
+    in every look."""
+
+    table: str  # the opening <table …> tag
+    sortable: bool  # search box, click-to-sort headers and their script
+    number_class: str  # class of a numeric cell: the page's style sheet aligns it right
+    missing: str = ""  # text of an empty cell
 
 
-def number_kind(column: str, integer: bool = False) -> str:
-    """How numbers of a column read, from its name: year / share / index / yuan / count / plain.
-
-    Shared by the HTML tables and the Excel ledger so both show a column the same way.
-    """
-    if _YEAR_NAME.search(column):
-        return "year"
-    if _INDEX_NAME.search(column):
-        return "index"
-    if _SHARE_NAME.search(column):
-        return "share"
-    if _YUAN_NAME.search(column):
-        return "yuan"
-    return "count" if integer else "plain"
-
-
-def number_text(column: str, value: float) -> str:
-    """How a number of column ``column`` reads in a table (no unit: the header says it)."""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    kind = number_kind(column, integer=isinstance(value, int))
-    if kind == "year":
-        return f"{value:.0f}"
-    if kind == "index":
-        return f"{value:.4f}"
-    if kind == "share":
-        return f"{value:.1%}"
-    if kind == "count":
-        return f"{value:,}"
-    if kind == "yuan" or abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
-
-
-def cell_text(column: str, value) -> str:
-    """Plain text of one cell: lists joined with '；', booleans 是/否, None empty."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and math.isnan(value):  # shown as missing, not 0
-            return ""
-        return number_text(column, value)
-    if isinstance(value, (list, tuple)):
-        return LIST_SEPARATOR.join(cell_text(column, v) for v in value if v is not None)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return str(value)
-
-
-def measure_names(column: str) -> pl.Expr:
-    """A list column of M-codes as measure names (公益岗就业帮扶 …; an unknown code stays)."""
-    return pl.col(column).list.eval(pl.element().replace(MEASURE_NAMES)).alias(column)
-
-
-# ---------------------------------------------------------------------------------------
-# The sortable, searchable table
-# ---------------------------------------------------------------------------------------
+# The briefings: sortable and searchable, styled by _STYLE.
+SORTABLE = Look("<table>", sortable=True, number_class="n")
+# ipywidgets.HTML runs no script, so a widget's table (and the what-if page's, which shows the
+# same tables) is plain and carries its style inline.
+PLAIN = Look('<table style="border-collapse:collapse;font-size:12px" border="1">', sortable=False, number_class="n")
+# index.html: styled by the index's own style sheet (table.summary, td.num).
+SUMMARY = Look('<table class="summary">', sortable=False, number_class="num", missing=MISSING)
 
 _STYLE = """<style>
 /* ".zs-table .zs-wrap table" outranks the notebook CSS (:not(…).jp-RenderedHTMLCommon td) */
@@ -174,21 +132,22 @@ def _column_map(frame: pl.DataFrame, columns) -> dict[str, str]:
     return mapping
 
 
+def file_link(file_name, text: str) -> str:
+    """A link to a file in the same folder (quote() keeps "/", so a sub-folder works);
+    '—' when there is no file."""
+    if not file_name:
+        return f'<span class="none">{MISSING}</span>'
+    return f'<a href="{escape(quote(str(file_name)))}">{escape(text)}</a>'
+
+
 def html_table(
     frame: pl.DataFrame,
     columns: Sequence[str] | Mapping[str, str] | None = None,
     caption: str = "",
-    *,
-    max_rows: int = 2000,
-    empty_text: str = EMPTY,
+    **options,
 ) -> HTML:
-    """A sortable, searchable, offline HTML table of ``frame`` (masked and escaped).
-
-    ``columns`` picks and orders the columns (a mapping renames them: {列: 表头}).
-    At most ``max_rows`` rows are written (the caption says so when rows are left out),
-    which keeps a report small; a district list belongs in the Excel ledger.
-    """
-    return HTML(table_markup(frame, columns, caption, max_rows=max_rows, empty_text=empty_text))
+    """``table_markup`` as a notebook output (the briefings' tables)."""
+    return HTML(table_markup(frame, columns, caption, **options))
 
 
 def table_markup(
@@ -198,16 +157,31 @@ def table_markup(
     *,
     max_rows: int = 2000,
     empty_text: str = EMPTY,
+    look: Look = SORTABLE,
+    unit: str = "行",
+    links: Mapping[str, str] | None = None,
+    row_header: str | None = None,
+    show_identifiers: bool = False,
 ) -> str:
-    """The markup behind ``html_table`` (a string, for pages built outside a notebook)."""
+    """The HTML table of ``frame`` that every page shows: masked, escaped, numbers as their
+    column reads; sortable and searchable offline in the ``SORTABLE`` look.
+
+    ``columns`` picks and orders the columns (a mapping renames them: {列: 表头}).
+    At most ``max_rows`` rows are written (the caption says so, counting in ``unit``),
+    which keeps a report small; a district list belongs in the Excel ledger.
+    ``links`` {列: 链接文字}: the column holds a file name in the same folder, shown as a
+    link. ``row_header`` names the column written as each row's header cell. Resident IDs
+    and phone numbers are masked unless the caller passes ``show_identifiers=True``.
+    """
     mapping = _column_map(frame, columns)
-    masked = mask_frame(frame)
+    links = dict(links or {})
+    source = frame if show_identifiers else mask_frame(frame)
     # by Series, not select(names): polars reads a name like "^…$" as a regular expression
-    shown = pl.DataFrame([masked.get_column(c) for c in mapping])
+    shown = pl.DataFrame([source.get_column(c) for c in mapping])
     total = shown.height
     if total == 0:
-        cap = f"<b>{html.escape(caption)}</b>：" if caption else ""
-        return f'<p class="zs-empty">{cap}{html.escape(empty_text)}</p>'
+        cap = f"<b>{escape(caption)}</b>：" if caption else ""
+        return f'<p class="zs-empty">{cap}{escape(empty_text)}</p>'
     shown = shown.head(max_rows)
     numeric = {c for c, t in shown.schema.items() if t.is_numeric()}
 
@@ -215,26 +189,35 @@ def table_markup(
     for row in shown.iter_rows():
         cells = []
         for name, value in zip(mapping, row, strict=True):
-            text = html.escape(cell_text(name, value))
-            if name in numeric and value is not None and not (isinstance(value, float) and math.isnan(value)):
-                cells.append(f'<td class="n" data-v="{float(value)!r}">{text}</td>')
+            if name in links:
+                cells.append(f"<td>{file_link(value, links[name])}</td>")
+                continue
+            text = escape(cell_text(name, value) or look.missing)
+            if name == row_header:
+                cells.append(f'<th scope="row">{text}</th>')
+            elif name in numeric:
+                sort_key = f' data-v="{float(value)!r}"' if look.sortable and is_number(value) else ""
+                cells.append(f'<td class="{look.number_class}"{sort_key}>{text}</td>')
             elif len(text) > LONG_TEXT:
                 cells.append(f'<td class="long">{text}</td>')
             else:
                 cells.append(f"<td>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    head = "".join(f'<th scope="col" title="点击排序">{html.escape(h)}</th>' for h in mapping.values())
+    th = '<th scope="col" title="点击排序">' if look.sortable else "<th>"
+    head = "".join(f"{th}{escape(h)}</th>" for h in mapping.values())
 
-    note = f"（仅显示前 {max_rows} 行，共 {total} 行）" if total > max_rows else ""
+    note = f"（仅显示前 {max_rows} {unit}，共 {total} {unit}）" if total > max_rows else ""
+    cap = f"<caption>{escape(caption + note)}</caption>" if caption or note else ""
+    table = f"{look.table}{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    if not look.sortable:
+        return table
     digest = hashlib.sha1("\x1f".join([caption, *mapping, str(total)]).encode()).hexdigest()[:8]
     table_id = f"zs-t-{digest}-{next(_counter)}"
-    cap = f"<caption>{html.escape(caption + note)}</caption>" if caption or note else ""
     return (
         f'{_STYLE}<div class="zs-table" id="{table_id}">'
         f'<input type="search" placeholder="搜索（户编号、姓名、风险点…）" aria-label="搜索表格">'
         f'<span class="zs-count">共 {shown.height} 行</span>'
-        f'<div class="zs-wrap"><table>{cap}<thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div></div>"
+        f'<div class="zs-wrap">{table}</div></div>'
         + _SCRIPT % json.dumps(table_id)
     )
 
@@ -242,14 +225,6 @@ def table_markup(
 # ---------------------------------------------------------------------------------------
 # Key figures as escaped Markdown
 # ---------------------------------------------------------------------------------------
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|~>-])")
-
-
-def md_escape(value) -> str:
-    """Text safe inside Markdown: HTML-escaped, Markdown punctuation backslash-escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False))
-
 
 def key_figures(rows: Sequence[tuple[str, object]], lead: str = "") -> Markdown:
     """A Markdown bullet list '- **label**：value' (labels and values escaped)."""
@@ -299,11 +274,11 @@ def income_figures(households: pl.DataFrame, year_last: int, year_this: int) -> 
     pc_last = agg["上年"] / agg["上年人口"] if agg["上年人口"] else None
     pc_this = agg["本年"] / agg["本年人口"] if agg["本年人口"] else None
     rows: list[tuple[str, object]] = [
-        (f"{year_last} 年人均纯收入（已排查户合计）", fmt_yuan(pc_last)),
-        (f"{year_this} 年人均纯收入（已排查户合计）", fmt_yuan(pc_this)),
+        (f"{year_last} 年人均纯收入（已排查户合计）", yuan(pc_last)),
+        (f"{year_this} 年人均纯收入（已排查户合计）", yuan(pc_this)),
     ]
     if pc_last and pc_this is not None:
-        rows.append(("变化", f"{pc_this - pc_last:+,.0f} 元（{(pc_this - pc_last) / pc_last:+.1%}）"))
+        rows.append(("变化", f"{yuan(pc_this - pc_last, sign=True)}（{percent((pc_this - pc_last) / pc_last, sign=True)}）"))
     return key_figures(rows)
 
 
@@ -328,8 +303,8 @@ def measure_figures(households: pl.DataFrame) -> Markdown:
         ("已有帮扶措施", f"{covered} 户" + (f"（覆盖 {covered / n:.1%}）" if n else "")),
         ("尚无措施", f"{n - covered} 户"),
         ("预计增收可补足收入缺口", f"{recover} 户"),
-        ("收入缺口合计", fmt_yuan(float(loss.get_column("收入缺口").sum() or 0.0))),
-        ("预计增收合计", fmt_yuan(float(loss.get_column("预计增收合计").sum() or 0.0))),
+        ("收入缺口合计", yuan(float(loss.get_column("收入缺口").sum() or 0.0))),
+        ("预计增收合计", yuan(float(loss.get_column("预计增收合计").sum() or 0.0))),
     ]
     return key_figures(rows)
 
@@ -475,7 +450,7 @@ def briefing_heading(view) -> Markdown:
     where = f"{township}{village}" if township else village
     lead = (
         f"本简报对{where}在册脱贫户和监测对象 {y1} 年与 {y2} 年的家庭收入逐户、逐项进行比较，"
-        f"按 {y2} 年监测线 {p.threshold(y2):,.0f} 元/人·年研判预警，并核对帮扶措施台账。"
+        f"按 {y2} 年监测线 {yuan(p.threshold(y2))}/人·年研判预警，并核对帮扶措施台账。"
         + _source_line(view)
         + "身份证号只显示前 6 位和后 4 位，电话只显示前 3 位和后 4 位。"
     )
@@ -489,7 +464,7 @@ def district_heading(analysis) -> Markdown:
     villages = hh.get_column(VILLAGE).n_unique()
     lead = (
         f"全区 {villages} 个村、{hh.height} 户在册脱贫户和监测对象 {y1} 年与 {y2} 年收入对比，"
-        f"{y2} 年监测线 {analysis.policy.threshold(y2):,.0f} 元/人·年。" + _source_line(analysis)
+        f"{y2} 年监测线 {yuan(analysis.policy.threshold(y2))}/人·年。" + _source_line(analysis)
     )
     return Markdown(f"# 全区增收监测总览（{y1}—{y2}年）\n\n{md_escape(lead)}")
 

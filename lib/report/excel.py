@@ -3,12 +3,14 @@
 One sheet per ledger view of ``Analysis.ledger`` (台账汇总, 措施户清单, …, whichever exist),
 a 户研判 sheet with every household's judgement, and the policy parameters used. Headers
 are Chinese, the header row is frozen and filterable, columns are sized to their content,
-yuan have thousands separators and shares show as %. Lists are joined with "；", resident
-IDs and phone numbers are masked (``lib.present.mask``).
+yuan have thousands separators and shares show as %. Text reads as in the briefings
+(``lib.present.format.cell_text``), resident IDs and phone numbers are masked.
 
 Every value from the data is written as a value with an explicit type: a cell that reads
-"=1+1" or "http://…" stays text (``write_string`` and ``strings_to_formulas=False``), so a
-ledger cannot carry a formula that came in with the input. The file appears atomically
+"=1+1" or "http://…" stays text (``write_string`` and ``strings_to_formulas=False``), and a
+text cell Excel would take for a formula when edited carries the quote prefix, bidi controls
+removed (``lib.present.format.spreadsheet_text``), so a ledger cannot carry a formula that
+came in with the input. The file appears atomically
 (temporary file + rename), so a reader never opens half a workbook.
 """
 
@@ -26,9 +28,8 @@ import xlsxwriter
 
 from lib.catalogue import RED
 from lib.catalogue import VILLAGE
-from lib.present.mask import mask_frame
 from lib.io.atomic import atomic_path
-from lib.present.tables import LIST_SEPARATOR, measure_names, number_kind
+from lib.present.format import cell_text, mask_frame, measure_names, number_kind, spreadsheet_text
 
 HOUSEHOLD_SHEET = "户研判"
 POLICY_SHEET = "政策参数"
@@ -111,14 +112,6 @@ def _sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def _text(value) -> str:
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, (list, tuple)):
-        return LIST_SEPARATOR.join(_text(v) for v in value if v is not None)
-    return str(value)
-
-
 class _Formats:
     def __init__(self, book: xlsxwriter.Workbook):
         self.header = book.add_format({
@@ -129,6 +122,7 @@ class _Formats:
         self.date = book.add_format({"num_format": "yyyy-mm-dd"})
         self.datetime = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         self.text = book.add_format({"num_format": "@"})
+        self.quoted = book.add_format({"quote_prefix": True})  # Excel's leading apostrophe
         self.red = book.add_format({"font_color": "#C00000", "bold": True})
 
 
@@ -146,8 +140,8 @@ def _write_sheet(book: xlsxwriter.Workbook, fmt: _Formats, name: str, frame: pl.
             if value is None:
                 continue
             if isinstance(value, bool):
-                sheet.write_string(i, j, _text(value))
-                shown = _text(value)
+                shown = cell_text(column, value)
+                sheet.write_string(i, j, shown)
             elif numeric:
                 if not math.isfinite(value):
                     continue  # not a number: left blank, never written as 0
@@ -160,8 +154,8 @@ def _write_sheet(book: xlsxwriter.Workbook, fmt: _Formats, name: str, frame: pl.
                 sheet.write_datetime(i, j, dt.datetime.combine(value, dt.time()), fmt.date)
                 shown = "0000-00-00"
             else:
-                shown = _text(value)
-                sheet.write_string(i, j, shown)
+                shown, formula_like = spreadsheet_text(cell_text(column, value))
+                sheet.write_string(i, j, shown, fmt.quoted if formula_like else None)
             if i <= 500:  # widths from the first rows are enough, and fast
                 widths[j] = max(widths[j], _display_width(shown) + 2)
     for j, width in enumerate(widths):

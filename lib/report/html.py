@@ -27,7 +27,6 @@ passed through as they are, so a notebook that builds its own HTML must escape d
 
 from __future__ import annotations
 
-import html as _html
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -35,6 +34,7 @@ from pathlib import Path
 
 from lib.report import avoid_slow_imports
 from lib.io.atomic import write_bytes
+from lib.present.format import escape  # the one escaper (with the backtick guard)
 
 avoid_slow_imports()
 
@@ -93,15 +93,6 @@ class HtmlReport:
 # ---------------------------------------------------------------------------------------
 # Escaping and the offline check
 # ---------------------------------------------------------------------------------------
-
-
-def escape(value) -> str:
-    """Text for HTML element content or a quoted attribute (None → empty).
-
-    Besides ``& < > " '`` the backtick is escaped too, so data can never look like a
-    JavaScript template-literal import to ``external_references``.
-    """
-    return "" if value is None else _html.escape(str(value), quote=True).replace("`", "&#96;")
 
 
 # A candidate is any "//host…"; it counts when what stands right before it says the page

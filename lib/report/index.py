@@ -1,8 +1,10 @@
 """``outputs/index.html``: the page a leader opens first — every briefing and ledger, one click away.
 
-Plain HTML with inline CSS, no script and no other host: it opens from a USB stick. Every
-value is escaped (village names come from the input workbook), links are percent-encoded
-relative file names, so a name with quotes or angle brackets stays text.
+Plain HTML with inline CSS, no script and no other host: it opens from a USB stick. The two
+tables are drawn by the briefings' table renderer (``lib.present.tables.table_markup``, in
+its ``SUMMARY`` look); every value is escaped (village names come from the input workbook),
+links are percent-encoded relative file names, so a name with quotes or angle brackets
+stays text.
 
 ``villages`` entries: ``{"village": name, "html": file name or None, "ledger": file name or
 None, "summary": {label: value, …}}`` — the summary labels become the table's columns, in
@@ -13,41 +15,16 @@ the order they first appear. ``district``: ``{"html", "ledger", "summary"}`` or 
 from __future__ import annotations
 
 import datetime as dt
-import html
 from pathlib import Path
-from urllib.parse import quote
+
+import polars as pl
 
 from lib.io.atomic import write_text
+from lib.present.format import date_text, escape
+from lib.present.tables import SUMMARY, file_link, table_markup
 
 INDEX_NAME = "index.html"
 TITLE = "增收监测村级简报"
-
-
-def _e(value) -> str:
-    return "" if value is None else html.escape(str(value), quote=True)
-
-
-def _href(file_name: str) -> str:
-    # Relative link to a file in the same folder; quote() keeps "/" so a sub-folder works.
-    return _e(quote(str(file_name)))
-
-
-def _format(value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
-    return str(value)
-
-
-def _link(file_name: str | None, text: str) -> str:
-    if not file_name:
-        return '<span class="none">—</span>'
-    return f'<a href="{_href(file_name)}">{_e(text)}</a>'
 
 
 def _columns(rows: list[dict]) -> list[str]:
@@ -58,61 +35,57 @@ def _columns(rows: list[dict]) -> list[str]:
     return list(seen)
 
 
-def _summary_cells(summary: dict | None, columns: list[str]) -> str:
-    summary = summary or {}
-    return "".join(f'<td class="num">{_e(_format(summary.get(c)))}</td>' for c in columns)
+_OWN = {"村": "village", "简报": "html", "台账": "ledger"}  # header → key of an entry
+
+
+def _summary_table(entries: list[dict], columns: list[str], briefing: str, ledger: str, named: bool) -> str:
+    # Each entry's own cells (its name, its two files), then its summary figures.
+    own = [h for h in _OWN if named or h != "村"]
+    frame = pl.DataFrame(
+        [{**{h: e.get(_OWN[h]) for h in own}, **{c: (e.get("summary") or {}).get(c) for c in columns}}
+         for e in entries],
+        infer_schema_length=None,
+    )
+    return table_markup(frame, look=SUMMARY, links={"简报": briefing, "台账": ledger},
+                        row_header="村" if named else None)
 
 
 def render_index(villages: list[dict], district: dict | None, failed: list[dict],
                  meta: dict | None = None, title: str = TITLE, scenarios: list[str] = ()) -> str:
     """The index page's HTML text (see the module docstring for the arguments)."""
     columns = _columns(villages + ([district] if district else []))
-    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="zh">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(title)}</title>",
+        f"<title>{escape(title)}</title>",
         f"<style>{_CSS}</style>",
         "</head>",
         "<body>",
-        f"<h1>{_e(title)}</h1>",
+        f"<h1>{escape(title)}</h1>",
     ]
     meta = dict(meta or {})
-    meta.setdefault("生成时间", dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
+    meta.setdefault("生成时间", date_text(dt.datetime.now()))
     parts.append('<dl class="meta">' + "".join(
-        f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in meta.items()) + "</dl>")
+        f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in meta.items()) + "</dl>")
 
     if district:
         parts += [
             "<h2>全区概览</h2>",
-            '<table class="summary"><thead><tr><th>简报</th><th>台账</th>' + head + "</tr></thead><tbody>",
-            "<tr><td>" + _link(district.get("html"), "全区概览") + "</td><td>"
-            + _link(district.get("ledger"), "全区台账") + "</td>"
-            + _summary_cells(district.get("summary"), columns) + "</tr>",
-            "</tbody></table>",
+            _summary_table([district], columns, "全区概览", "全区台账", named=False),
         ]
 
     parts.append(f"<h2>各村简报（{len(villages)} 个村）</h2>")
     if villages:
-        parts.append('<table class="summary"><thead><tr><th>村</th><th>简报</th><th>台账</th>'
-                     + head + "</tr></thead><tbody>")
-        for v in villages:
-            name = v.get("village")
-            parts.append(
-                f"<tr><th scope=\"row\">{_e(name)}</th><td>" + _link(v.get("html"), "打开简报")
-                + "</td><td>" + _link(v.get("ledger"), "下载台账") + "</td>"
-                + _summary_cells(v.get("summary"), columns) + "</tr>"
-            )
-        parts.append("</tbody></table>")
+        parts.append(_summary_table(villages, columns, "打开简报", "下载台账", named=True))
     else:
         parts.append('<p class="none">没有生成成功的村级简报。</p>')
 
     if scenarios:
         parts.append("<h2>假设分析</h2><ul>")
-        parts += [f"<li>{_link(name, name.removesuffix('.html'))}</li>" for name in scenarios]
+        parts += [f"<li>{file_link(name, name.removesuffix('.html'))}</li>" for name in scenarios]
         parts.append("</ul>")
 
     if failed:
@@ -120,9 +93,9 @@ def render_index(villages: list[dict], district: dict | None, failed: list[dict]
         for f in failed:
             error = str(f.get("error") or "未知错误")
             first, _, rest = error.partition("\n")
-            item = f"<li><strong>{_e(f.get('village'))}</strong>：{_e(first)}"
+            item = f"<li><strong>{escape(f.get('village'))}</strong>：{escape(first)}"
             if rest.strip():
-                item += f"<details><summary>详细信息</summary><pre>{_e(rest)}</pre></details>"
+                item += f"<details><summary>详细信息</summary><pre>{escape(rest)}</pre></details>"
             parts.append(item + "</li>")
         parts.append("</ul>")
 

@@ -10,7 +10,8 @@ from lib.interactive.allocation import LIST_ORDER
 from lib.rules.analysis import analyze
 from lib.catalogue import JUDGEMENTS
 from lib.interactive.what_if import DISTRICT, PLAN_PRESET, Levers, run_scenario
-from lib.interactive.widgets import comparison_figure, explore_widget, html_table, what_if_widget
+from lib.interactive.widgets import comparison_figure, explore_widget, what_if_widget
+from lib.present.tables import PLAIN, table_markup
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +121,6 @@ def test_static_builders(small):
     s = run_scenario(data, POLICY, Levers(posts=2), before=before)
     fig = comparison_figure(s.comparison)
     assert DISTRICT not in list(fig.data[0].x) and len(fig.data) == 4
-    table = html_table(pl.DataFrame({"村": ["<b>"], "金额": [1234.5], "是": [True]}))
+    table = table_markup(pl.DataFrame({"村": ["<b>"], "金额": [1234.5], "是": [True]}), look=PLAIN)
     assert "&lt;b&gt;" in table and "1,234" in table and "<td>是</td>" in table
-    assert "仅显示前 1 户" in html_table(pl.DataFrame({"a": [1, 2]}), max_rows=1)
+    assert "仅显示前 1 户" in table_markup(pl.DataFrame({"a": [1, 2]}), max_rows=1, unit="户", look=PLAIN)

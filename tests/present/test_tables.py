@@ -259,11 +259,3 @@ def test_headings_and_policy_table(analysis):
     assert "| 持平区间（占上年人均纯收入） | ±2.0% |" in rows
     assert "| 参数来源 | 默认参数（lib/policy\\_default.toml） |" in rows  # _ escaped
     assert len(rows) == 2 + len(default_policy().table())
-
-
-@pytest.mark.parametrize("column, value, text", [
-    ("年度", 2021, "2021"), ("P0", 0.125, "12.5%"), ("P1", 0.01234, "0.0123"), ("覆盖率", 0.5, "50.0%"),
-    ("收入缺口", 12345.6, "12,346"), ("户数", 1200, "1,200"), ("应纳未纳", True, "是"),
-])
-def test_number_text(column, value, text):
-    assert tables.number_text(column, value) == text

@@ -184,3 +184,12 @@ def test_written_atomically(tmp_path, analysis, monkeypatch):
     write_village_ledger(target, analysis, "一村")
     assert [p.name for p in tmp_path.iterdir()] == [target.name]
     assert openpyxl.load_workbook(target).sheetnames[0] == "台账汇总"
+
+
+def test_formula_like_text_is_quote_prefixed_and_bidi_controls_removed(tmp_path):
+    frame = pl.DataFrame({"说明": ["-开头的说明", "\u202e@名字", "普通文字", "-120.5"]})
+    ws = openpyxl.load_workbook(write_ledger(tmp_path / "x.xlsx", {"视图": frame})).active
+    values = [ws.cell(row=i, column=1) for i in range(2, 6)]
+    assert [c.value for c in values] == ["-开头的说明", "@名字", "普通文字", "-120.5"]  # text kept as typed
+    assert [c.quotePrefix for c in values] == [True, True, False, False]  # Excel's text mark where it matters
+    assert all(c.data_type == "s" for c in values)
