@@ -22,6 +22,7 @@ from lib.catalogue import (
 from lib.codes import code, sentence, template
 from lib.io.inputs import OUTPUT_DTYPES
 from lib.io.parsing import (
+    UNSEEN_IN_KEY,
     null_column,
     parse_amount_column,
     parse_bool_column,
@@ -60,6 +61,7 @@ MIN_MEMBERS = 1
 LEAD_UNIT = "牵头单位"
 MEASURE_TYPE = "措施类型"
 KEYS = {SHEET_HOUSEHOLDS: (HOUSEHOLD_ID,), SHEET_INCOME: (HOUSEHOLD_ID, YEAR)}
+KEYS_SHOWN_CLEANED = (HOUSEHOLD_ID, "乡镇", "村")  # keys that join or group rows: a change is reported
 DUPLICATE_CODE = {SHEET_HOUSEHOLDS: "E106", SHEET_INCOME: "E107"}
 
 
@@ -93,6 +95,12 @@ def parse_cells(column: Column, raw: pl.Series, numeric: pl.Series | None = None
         out = PARSERS[column.dtype](raw)
     if "finding" not in out.columns:
         out = out.with_columns(pl.lit(None, dtype=pl.String).alias("finding"))
+    finding, finding_code = pl.col("finding"), pl.when(pl.col("finding").is_not_null()).then(pl.lit(code("W201")))
+    if column.name in KEYS_SHOWN_CLEANED and raw.dtype == pl.String:
+        # A key that held what nobody sees (a copied zero-width space) would match no other row.
+        unseen = pl.lit(raw).str.contains(UNSEEN_IN_KEY).fill_null(False) & pl.col("value").is_not_null()
+        finding = pl.when(finding.is_null() & unseen).then(pl.lit(template("W207"))).otherwise(finding)
+        finding_code = pl.when(pl.col("finding").is_null() & unseen).then(pl.lit(code("W207"))).otherwise(finding_code)
     if numeric is not None and numeric.any():  # no cell held as a number: nothing to add
         out = out.with_columns(pl.coalesce(stored_as_number_reason(out["value"], numeric), pl.col("reason")).alias("reason"))
     blank = raw.is_null()  # locate_table made whitespace-only cells null
@@ -118,7 +126,8 @@ def parse_cells(column: Column, raw: pl.Series, numeric: pl.Series | None = None
         value.cast(OUTPUT_DTYPES[column.dtype]).alias("value"),
         reason.cast(pl.String).alias("reason"),
         reject_code.cast(pl.String).alias("code"),
-        "finding",
+        finding.alias("finding"),
+        finding_code.cast(pl.String).alias("finding_code"),
     )
 
 
@@ -150,6 +159,7 @@ def check_table(table: Table, columns: Sequence[Column]) -> tuple[pl.DataFrame, 
     reasons: dict[str, pl.Series] = {}  # (reject) only for columns with at least one
     codes: dict[str, pl.Series] = {}  # the reasons' codes, likewise
     notes: dict[str, pl.Series] = {}  # findings, likewise
+    note_codes: dict[str, pl.Series] = {}  # the findings' codes
     for column in columns:
         raw = cells[column.name] if column.name in names else null_column(column.name, cells.height)
         numeric = cells[f"__numeric_{column.name}"] if f"__numeric_{column.name}" in cells.columns else None
@@ -160,6 +170,7 @@ def check_table(table: Table, columns: Sequence[Column]) -> tuple[pl.DataFrame, 
             codes[column.name] = out["code"]
         if out["finding"].null_count() < out.height:
             notes[column.name] = out["finding"]
+            note_codes[column.name] = out["finding_code"]
     # 合计 is written in a label column (户编号, 村 …), never in an amount
     labels = [c.name for c in columns if c.name in names and c.dtype in ("id", "text")]
     is_total = pl.any_horizontal(pl.col(n).str.contains(TOTAL_ROW).fill_null(False) for n in labels) if labels else pl.lit(False)
@@ -248,14 +259,15 @@ def check_table(table: Table, columns: Sequence[Column]) -> tuple[pl.DataFrame, 
             continue
         raw = cells[column.name] if column.name in names else null_column(column.name, cells.height)
         noted = (
-            pl.DataFrame([cells[SOURCE_ROW], notes[column.name].alias("__finding"), raw.alias("__raw"), used.alias("__used")])
+            pl.DataFrame([cells[SOURCE_ROW], notes[column.name].alias("__finding"), note_codes[column.name].alias("__code"),
+                          raw.alias("__raw"), used.alias("__used")])
             .filter(pl.col("__finding").is_not_null() & pl.col("__used"))
             .with_columns(pl.col("__raw").cast(pl.String))
         )
         if noted.height:
             findings.append(noted.select(
                 pl.lit(sheet).alias("工作表"), pl.col(SOURCE_ROW).alias("行号"), pl.lit(column.name).alias("列"),
-                pl.col("__raw").alias("值"), pl.lit(code("W201")).alias("代码"),
+                pl.col("__raw").alias("值"), pl.col("__code").alias("代码"),
                 pl.concat_str(pl.lit(f"工作表「{sheet}」第"), pl.col(SOURCE_ROW).cast(pl.String), pl.lit("行："),
                               _describe(sheet)(pl.lit(column.name), pl.col("__raw"), pl.col("__finding"))).alias("原因"),
             ))

@@ -94,9 +94,17 @@ class Parsed(NamedTuple):
     reason: str | None  # Chinese; None when the cell was read
 
 
+# Characters a sheet does not show: zero-width spaces and joiners, word joiner, soft hyphen,
+# BOM, and the bidi controls (a right-to-left override can make a name read backwards).
+INVISIBLE = r"[\x{00AD}\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}-\x{2064}\x{2066}-\x{2069}\x{FEFF}]"
+# What a key may hold that its user cannot see: the above, and no-break / full-width spaces.
+UNSEEN_IN_KEY = r"[\x{00A0}\x{3000}\x{00AD}\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}-\x{2064}\x{2066}-\x{2069}\x{FEFF}]"
+
+
 def clean_text(expr: pl.Expr) -> pl.Expr:
-    """NFKC (full-width digits, ￥, （）), trimmed; empty → null."""
-    s = expr.cast(pl.String).str.normalize("NFKC").str.strip_chars()
+    """NFKC (full-width digits, ￥, （）, no-break spaces), invisible characters removed,
+    trimmed; empty → null."""
+    s = expr.cast(pl.String).str.normalize("NFKC").str.replace_all(INVISIBLE, "").str.strip_chars()
     return pl.when(s == "").then(None).otherwise(s)
 
 

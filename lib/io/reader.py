@@ -38,6 +38,7 @@ from lib.codes import InputError, empty_problems
 from lib.io import system_export
 from lib.io.cells import check_table, fill_lead_units
 from lib.io.inputs import InputData, check_years, empty_frame
+from lib.io.keys import restore_leading_zeros
 from lib.io.sheets import (
     EXCEL_SUFFIXES,
     Grid,
@@ -98,6 +99,9 @@ def read_input(path: str | Path) -> InputData:
         frames[sheet], rows_read[sheet] = frame, count
         rejects.append(sheet_rejects)
         findings.append(sheet_findings)
+    for sheet in (SHEET_INCOME, SHEET_MEASURES):
+        frames[sheet], restored = restore_leading_zeros(frames[SHEET_HOUSEHOLDS], frames[sheet], sheet)
+        findings.append(restored)
     check_years(frames[SHEET_INCOME])
     return InputData(
         households=frames[SHEET_HOUSEHOLDS],

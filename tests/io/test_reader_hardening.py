@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import polars as pl
 import pytest
 import xlsxwriter
 
@@ -98,3 +99,43 @@ def test_a_sheet_formatted_to_the_last_row_costs_what_its_rows_cost(tmp_path):
     rows, households_read, peak_kib = map(int, run.stdout.split())
     assert (rows, households_read) == (48, 24)
     assert peak_kib < 300 * 1024, f"peak {peak_kib / 1024:.0f} MB"
+
+
+def test_ids_typed_as_numbers_get_their_leading_zeros_back(tmp_path, frames):
+    income = frames["收入"].with_columns(frames["收入"]["户编号"].str.strip_chars_start("0"))  # 0001 → 1
+    measures = frames["帮扶措施"].with_columns(frames["帮扶措施"]["户编号"].str.strip_chars_start("0"))
+    path = write_input_workbook(tmp_path / "in.xlsx", frames["户信息"], income, measures)
+    data = read_input(path)
+    assert data.income.height == frames["收入"].height and not data.rejects.height
+    assert sorted(set(data.income["户编号"])) == ["0001", "0002", "0003"]
+    assert data.measures["户编号"].to_list() == ["0001", "0002"]
+    restored = data.findings.filter(data.findings["代码"] == "W208")
+    assert restored.height == frames["收入"].height + frames["帮扶措施"].height
+    assert "“1”" in restored["原因"][0] and "“0001”" in restored["原因"][0]
+
+
+def test_an_ambiguous_id_is_not_guessed(tmp_path, frames):
+    households = pl.concat([frames["户信息"], frames["户信息"].head(1).with_columns(pl.lit("001").alias("户编号"))])
+    income = frames["收入"].with_columns(frames["收入"]["户编号"].str.strip_chars_start("0"))
+    data = read_input(write_input_workbook(tmp_path / "in.xlsx", households, income, frames["帮扶措施"]))
+    # "1" could be 0001 or 001: left as it is (the rules then reject it as not in the roster)
+    assert "1" in data.income["户编号"].to_list()
+    assert not data.findings.filter((data.findings["代码"] == "W208") & (data.findings["值"] == "1")).height
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\ufeff", "\u00a0", "\u202e", "\u2060"])
+def test_invisible_characters_leave_keys_and_names(tmp_path, frames, invisible):
+    households = frames["户信息"].with_columns(
+        pl.Series("户编号", ["0001" + invisible, "0002", "0003"]),
+        pl.Series("村", ["南岗村", invisible + "南岗村", "北岗村"]),
+        pl.Series("户主姓名", ["张" + invisible + "三", "李四", "王五"]),
+    )
+    data = read_input(write_input_workbook(tmp_path / "in.xlsx", households, frames["收入"], frames["帮扶措施"]))
+    assert data.households["户编号"].to_list() == ["0001", "0002", "0003"]
+    assert data.households["村"].to_list() == ["南岗村", "南岗村", "北岗村"]
+    name = data.households["户主姓名"][0]
+    assert name in ("张三", "张 三") and invisible not in name
+    assert data.income.height == frames["收入"].height  # every income row still finds its household
+    keys = data.findings.filter(data.findings["代码"] == "W207")
+    assert sorted(keys["列"].to_list()) == ["户编号", "村"]
+    assert all("不可见" in r or "看不见" in r for r in keys["原因"])
