@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from lib.io.folders import disk_message, writable_folder
+
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 DEMO_INPUT = Path("data/raw/demo.xlsx")
 DEMO_PROCESSED = Path("data/processed")
@@ -35,6 +37,7 @@ def cmd_template(args) -> int:
 def cmd_analyze(args) -> int:
     from lib.report.pipeline import analyse_input
 
+    writable_folder(args.output)
     write_results(analyse_input(args.input, args.policy, _years(args.years)), args.output)
     return EXIT_OK
 
@@ -57,6 +60,7 @@ def write_results(analysis, output) -> None:
 def cmd_report(args) -> int:
     from lib.report.pipeline import run_report
 
+    writable_folder(args.output)
     result = run_report(
         args.input,
         args.output,
@@ -72,6 +76,7 @@ def cmd_report(args) -> int:
 def cmd_what_if(args) -> int:
     from lib.report.scenario import run_what_if
 
+    writable_folder(args.output)
     levers = {
         "posts": args.posts, "post_monthly_pay": args.pay, "post_months": args.months,
         "placement": args.placement, "industry_per_household": args.industry,
@@ -91,6 +96,8 @@ def cmd_demo(args) -> int:
     from lib.interactive.what_if import PLAN_PRESET
 
     start = time.perf_counter()
+    for folder in (args.output, args.processed, Path(args.input).parent):
+        writable_folder(folder)
     path = write_demo(args.input, seed=args.seed)
     policy = write_demo_policy(Path(args.input).with_name(DEMO_POLICY_NAME))
     print(f"已生成演示数据：{path}；本地政策参数：{policy}")
@@ -168,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (InputError, PolicyError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # the disk filled up or a folder was locked while writing
+        output = getattr(args, "output", None) or Path(".")
+        print(f"错误：{disk_message(exc, Path(output))}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

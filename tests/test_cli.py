@@ -60,3 +60,45 @@ def test_a_policy_with_the_retired_pension_key_exits_2_naming_the_new_keys(tmp_p
     run = zengshou("analyze", str(folder), "-o", str(tmp_path / "out"), "--policy", str(policy), cwd=tmp_path)
     assert run.returncode == 2
     assert "pension_in_net_income" in run.stderr and "dibao_excludes_basic_pension" in run.stderr
+
+
+def test_an_output_path_that_is_a_file_exits_2(tmp_path, frames):
+    folder = write_csv_folder(tmp_path / "input", frames)
+    (tmp_path / "结果").write_text("不是文件夹", encoding="utf-8")
+    run = zengshou("analyze", str(folder), "-o", "结果", cwd=tmp_path)
+    assert run.returncode == 2
+    assert "「结果」" in run.stderr and "是一个文件" in run.stderr and "Traceback" not in run.stderr
+    assert str(tmp_path) not in run.stderr  # the path as typed, no folder of this machine
+
+
+def test_an_output_folder_without_write_permission_exits_2(tmp_path, frames, monkeypatch, capsys):
+    # CI runs as root, for whom no folder is read-only: the refusal the OS would give is simulated.
+    import tempfile
+
+    from lib import cli
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    folder = write_csv_folder(tmp_path / "input", frames)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", refused)
+    status = cli.main(["analyze", str(folder), "-o", "只读"])
+    err = capsys.readouterr().err
+    assert status == 2 and "「只读」没有写入权限" in err and "Traceback" not in err
+
+
+def test_a_full_disk_while_writing_gives_one_chinese_line(tmp_path, frames, monkeypatch, capsys):
+    import errno
+
+    from lib import cli
+    from lib.io import writer
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(writer, "write_analysis", full)
+    folder = write_csv_folder(tmp_path / "input", frames)
+    status = cli.main(["analyze", str(folder), "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 2 and "磁盘已满" in err and "Traceback" not in err
