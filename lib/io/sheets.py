@@ -311,6 +311,51 @@ def _best_header(rows: Sequence[Sequence[object]], columns: Sequence[Column]) ->
     return best
 
 
+def _matches(row: Sequence[object], columns: Sequence[Column]) -> int:
+    return len(match_columns([c for c in row if c is not None], columns))
+
+
+def _two_rows(group: Sequence[object], sub: Sequence[object], columns: Sequence[Column]) -> list[object]:
+    """One header from a grouped two-row header: a merged group cell (工资性收入 over 务工收入 /
+    公益岗位收入) shows only in its first column, a cell merged over both rows (户编号) only in
+    the upper row. Each column takes its lower cell, else its upper one; a lower cell that means
+    nothing alone is tried with its group before it (工资性收入 + 合计)."""
+    combined, current_group = [], None
+    for upper, lower in zip(group, sub):
+        current_group = upper if upper is not None else current_group
+        if lower is None:
+            combined.append(upper)
+        elif _matches([lower], columns) or current_group is None:
+            combined.append(lower)
+        else:
+            joined = f"{current_group}{lower}"
+            combined.append(joined if _matches([joined], columns) else lower)
+    return combined
+
+
+def _header_rows(top: list[tuple], index: int, columns: Sequence[Column]) -> tuple[int, int, list[object]]:
+    """(first, last, cells) of the header around the best single row ``index``: two rows when
+    combining it with its neighbour matches more columns than the row alone."""
+    best = (index, index, list(top[index]))
+    best_count = _matches(top[index], columns)
+    for first in (index - 1, index):
+        if first < 0 or first + 1 >= len(top):
+            continue
+        cells = _two_rows(top[first], top[first + 1], columns)
+        count = _matches(cells, columns)
+        if count > best_count:
+            best, best_count = (first, first + 1, cells), count
+    return best
+
+
+def _looks_two_rows(top: list[tuple], first: int, last: int, columns: Sequence[Column]) -> int | None:
+    """The neighbour row (index) that also holds column names, when the header is one row."""
+    for neighbour in (first - 1, last + 1):
+        if first == last and 0 <= neighbour < len(top) and _matches(top[neighbour], columns):
+            return neighbour
+    return None
+
+
 def locate_table(grid: Grid | ParquetGrid, columns: Sequence[Column], sheet: str | None = None,
                  typed: bool = False) -> Table:
     """Find the header row and return the body with canonical column names.
@@ -326,8 +371,8 @@ def locate_table(grid: Grid | ParquetGrid, columns: Sequence[Column], sheet: str
         raise InputError(
             f"工作表「{sheet}」：前 {HEADER_SEARCH_ROWS} 行中找不到表头（表头应包含 {names} 等列名）"
         )
-    header = list(top[index])
-    header_row = grid.first_row + index
+    first, index, header = _header_rows(top, index, columns)  # index: the header's last row
+    header_row = grid.first_row + first
     positions: dict[str, int] = {}
     notes = []
     matched = match_columns([h for h in header if h is not None], columns)
@@ -345,8 +390,15 @@ def locate_table(grid: Grid | ParquetGrid, columns: Sequence[Column], sheet: str
     if missing:
         c = missing[0]
         accepted = "、".join(dict.fromkeys((c.name, c.en, *c.aliases)))
+        shown_rows = f"第{header_row}行" if first == index else f"第{header_row}–{grid.first_row + index}行（两行表头）"
+        neighbour = _looks_two_rows(top, first, index, columns)
+        hint = ""
+        if neighbour is not None:
+            rows = sorted((header_row, grid.first_row + neighbour))
+            hint = (f"；第{rows[0]}–{rows[1]}行像是两行表头（合并单元格），无法自动合并："
+                    "请把两行合成一行表头（每列一个列名）后重试")
         raise InputError(
-            f"工作表「{sheet}」缺少必填列「{c.name}」（表头在第{header_row}行；可用的列名：{accepted}）"
+            f"工作表「{sheet}」缺少必填列「{c.name}」（表头在{shown_rows}；可用的列名：{accepted}）{hint}"
         )
     if typed and isinstance(grid, ParquetGrid) and index == 0:
         body = [_typed_cells(grid.frame.to_series(p), _column(columns, name)) for name, p in positions.items()]
@@ -355,7 +407,7 @@ def locate_table(grid: Grid | ParquetGrid, columns: Sequence[Column], sheet: str
     if not grid.trimmed:
         body = [_blank_if_spaces(series) for series in body]
     cells = pl.DataFrame([series.alias(name) for name, series in zip(positions, body)]).with_columns(
-        pl.int_range(pl.len(), dtype=pl.Int64).add(header_row + 1).alias(SOURCE_ROW))
+        pl.int_range(pl.len(), dtype=pl.Int64).add(grid.first_row + index + 1).alias(SOURCE_ROW))
     id_columns = [name for name in positions if _column(columns, name).dtype == "id"]
     numeric = None
     if grid.numeric is not None and id_columns:

@@ -139,3 +139,60 @@ def test_invisible_characters_leave_keys_and_names(tmp_path, frames, invisible):
     keys = data.findings.filter(data.findings["代码"] == "W207")
     assert sorted(keys["列"].to_list()) == ["户编号", "村"]
     assert all("不可见" in r or "看不见" in r for r in keys["原因"])
+
+
+def _grouped_header_workbook(path: Path, merge_id: bool = True) -> Path:
+    """收入 with a two-row header as townships draw it: 工资性收入 merged over 务工收入 and
+    公益岗位收入, 户编号 / 年度 merged over both rows, a title row above."""
+    book = xlsxwriter.Workbook(path)
+    roster = book.add_worksheet("户信息")
+    roster.write_row(0, 0, ["户编号", "村", "家庭人口数"])
+    roster.write_row(1, 0, ["0001", "南岗村", "2"])
+    roster.write_row(2, 0, ["0002", "南岗村", "1"])
+    income = book.add_worksheet("收入")
+    merged = book.add_format({"align": "center"})
+    income.merge_range(0, 0, 0, 4, "南岗村脱贫户收入排查表", merged)
+    if merge_id:
+        income.merge_range(1, 0, 2, 0, "户编号", merged)
+        income.merge_range(1, 1, 2, 1, "年度", merged)
+    else:
+        income.write(1, 0, "户编号")
+        income.write(1, 1, "年度")
+    income.merge_range(1, 2, 1, 3, "工资性收入", merged)
+    income.write_row(2, 2, ["务工收入", "公益岗位收入"])
+    income.write(1, 4, "种植业收入")
+    rows = [("0001", "2021", "20000", "3000", "500"), ("0001", "2022", "12000", "3000", "500"),
+            ("0002", "2021", "8000", "0", "0"), ("0002", "2022", "9000", "0", "0")]
+    for i, row in enumerate(rows):
+        income.write_row(3 + i, 0, row)
+    book.close()
+    return path
+
+
+@pytest.mark.parametrize("merge_id", [True, False])
+def test_a_grouped_two_row_header_is_read_by_combining_its_rows(tmp_path, merge_id):
+    data = read_input(_grouped_header_workbook(tmp_path / "两行表头.xlsx", merge_id))
+    assert not data.rejects.height
+    income = data.income.sort("户编号", "年度")
+    assert income["务工收入"].to_list() == [20000, 12000, 8000, 9000]
+    assert income["公益岗位收入"].to_list() == [3000, 3000, 0, 0]
+    assert income["种植业收入"].to_list() == [500, 500, 0, 0]
+    assert income["来源行号"].to_list() == [4, 5, 6, 7]  # rows as Excel numbers them
+
+
+def test_a_two_row_header_that_cannot_be_combined_is_named(tmp_path):
+    """户编号 sits in the lower row, 年度 in the upper row of another column: no single reading."""
+    path = tmp_path / "乱表头.xlsx"
+    book = xlsxwriter.Workbook(path)
+    roster = book.add_worksheet("户信息")
+    roster.write_row(0, 0, ["户编号", "村", "家庭人口数"])
+    roster.write_row(1, 0, ["0001", "南岗村", "2"])
+    income = book.add_worksheet("收入")
+    income.write_row(0, 0, ["编号", "务工收入", "公益岗位收入", "种植业收入"])
+    income.write_row(1, 0, [None, "年度", None, None])
+    income.write_row(2, 0, ["0001", "2021", "1", "2"])
+    book.close()
+    with pytest.raises(InputError) as err:
+        read_input(path)
+    message = str(err.value)
+    assert "收入" in message and "户编号" in message and "两行表头" in message and "第1–2行" in message
