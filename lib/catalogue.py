@@ -277,6 +277,13 @@ SHEETS: dict[str, tuple[Column, ...]] = {
     SHEET_MEASURES: MEASURE_COLUMNS,
 }
 SHEET_EN = {SHEET_HOUSEHOLDS: "households", SHEET_INCOME: "income", SHEET_MEASURES: "measures"}
+# Other names townships give the sheets (a sheet whose name holds one of these is that sheet);
+# a sheet named otherwise is still found by its columns.
+SHEET_ALIASES = {
+    SHEET_HOUSEHOLDS: ("农户信息", "基本信息", "户基本情况", "花名册"),
+    SHEET_INCOME: ("收入情况", "收入明细", "收入排查", "收入台账"),
+    SHEET_MEASURES: ("帮扶措施台账", "帮扶台账", "措施台账", "帮扶措施清单", "帮扶情况", "措施"),
+}
 
 # Source row number (as the user sees it in Excel / the CSV line) carried by every canonical frame
 SOURCE_ROW = "来源行号"

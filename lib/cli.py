@@ -17,6 +17,7 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 DEMO_INPUT = Path("data/raw/demo.xlsx")
 DEMO_PROCESSED = Path("data/processed")
 DEMO_POLICY_NAME = "demo_policy.toml"  # written next to the demo workbook
+SAID_WHEN_READ = ("W209", "W210")  # findings about the input as a whole, printed at once
 
 
 def _years(values: list[int] | None) -> tuple[int, int] | None:
@@ -47,6 +48,8 @@ def write_results(analysis, output) -> None:
     from lib.io.writer import write_analysis
 
     written = write_analysis(analysis, output)
+    for note in analysis.findings.filter(analysis.findings["代码"].is_in(SAID_WHEN_READ))["原因"]:
+        print(f"提示：{note}")  # which sheet was taken for which, or that none was found
     s = analysis.summary
     counts = s.get("收入研判", {})
     print(

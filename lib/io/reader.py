@@ -28,19 +28,22 @@ from pathlib import Path
 import polars as pl
 
 from lib.catalogue import (
+    SHEET_ALIASES,
     SHEET_EN,
     SHEET_HOUSEHOLDS,
     SHEET_INCOME,
     SHEET_MEASURES,
     SHEETS,
 )
-from lib.codes import InputError, empty_problems
+from lib.codes import InputError, empty_problems, problem_columns, sentence
 from lib.io import system_export
 from lib.io.cells import check_table, fill_lead_units
 from lib.io.inputs import InputData, check_years, empty_frame
 from lib.io.keys import restore_leading_zeros
+from lib.io.parsing import match_columns
 from lib.io.sheets import (
     EXCEL_SUFFIXES,
+    HEADER_SEARCH_ROWS,
     Grid,
     ParquetGrid,
     every_file_grids,
@@ -73,6 +76,33 @@ def _find_sheet(sources: dict[str, Callable[[], Grid | ParquetGrid]], sheet: str
     return next((load for name, load in sources.items() if sheet_key(name) in wanted), None)
 
 
+def _sheet_by_content(sources: dict[str, Callable[[], Grid | ParquetGrid]], sheet: str,
+                      taken: set[str]) -> tuple[str, str] | None:
+    """(name, why) of the sheet that is ``sheet`` by its name (帮扶措施台账) or, failing that, by
+    its columns (every required column of ``sheet`` in its header, the most matches winning)."""
+    free = [name for name in sources if name not in taken]
+    for name in free:
+        key = sheet_key(name)
+        if any(sheet_key(alias) in key for alias in (sheet, *SHEET_ALIASES[sheet])):
+            return name, "按工作表名称"
+    required = [c for c in SHEETS[sheet] if c.required]
+    best, best_count = None, 0
+    for name in free:
+        try:
+            top = sources[name]().top(HEADER_SEARCH_ROWS)
+        except InputError:
+            continue
+        for row in top:
+            matched = set(match_columns([c for c in row if c is not None], SHEETS[sheet]).values())
+            if all(c.name in matched for c in required) and len(matched) > best_count:
+                best, best_count = name, len(matched)
+    return (best, f"按表头中的{best_count}个列名") if best is not None else None
+
+
+def _sheet_note(sheet: str, code: str, reason: pl.Expr) -> pl.DataFrame:
+    return pl.select(problem_columns(sheet, pl.lit(None, pl.Int64), "", None, code, reason))
+
+
 def read_input(path: str | Path) -> InputData:
     """Read and check the input at ``path`` (workbook or folder); see the module docstring."""
     path = Path(path)
@@ -85,11 +115,19 @@ def read_input(path: str | Path) -> InputData:
         if exported is not None:
             return exported
     frames, rejects, findings, rows_read = {}, [], [], {}
+    exact = {key for s in SHEETS for key in (sheet_key(s), SHEET_EN[s])}
+    taken = {name for name in sources if sheet_key(name) in exact}  # not to be read as another sheet
     for sheet, columns in SHEETS.items():
         load = _find_sheet(sources, sheet)
+        if load is None and (found := _sheet_by_content(sources, sheet, taken)) is not None:
+            name, why = found
+            taken.add(name)
+            load = sources[name]
+            findings.append(_sheet_note(sheet, "W209", sentence("W209", wanted=sheet, used=name, why=why)))
         if load is None:
             if sheet == SHEET_MEASURES:  # 帮扶措施 may not exist yet early in the survey
                 frames[sheet] = empty_frame(columns)
+                findings.append(_sheet_note(sheet, "W210", sentence("W210", sheets="、".join(sources) or "无")))
                 continue
             present = "、".join(sources) or "无"
             raise InputError(f"找不到工作表「{sheet}」（「{path.name}」中有：{present}）")

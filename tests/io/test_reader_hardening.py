@@ -196,3 +196,27 @@ def test_a_two_row_header_that_cannot_be_combined_is_named(tmp_path):
         read_input(path)
     message = str(err.value)
     assert "收入" in message and "户编号" in message and "两行表头" in message and "第1–2行" in message
+
+
+@pytest.mark.parametrize("name", ["帮扶措施台账", "帮扶台账", "Sheet3"])
+def test_a_measures_sheet_named_otherwise_is_found_and_said(tmp_path, frames, name):
+    path = write_input_workbook(tmp_path / "in.xlsx", *frames.values())
+    book = openpyxl.load_workbook(path)
+    book["帮扶措施"].title = name
+    book.save(path)
+    data = read_input(path)
+    assert data.measures.height == frames["帮扶措施"].height  # no measure lost
+    said = data.findings.filter(pl.col("代码") == "W209")
+    assert said.height == 1 and f"「{name}」" in said["原因"][0] and "帮扶措施" in said["原因"][0]
+
+
+def test_no_measures_sheet_is_said_with_the_sheets_seen(tmp_path, frames):
+    path = write_input_workbook(tmp_path / "in.xlsx", frames["户信息"], frames["收入"])
+    book = openpyxl.load_workbook(path)
+    del book["帮扶措施"]
+    book.create_sheet("备用")
+    book.save(path)
+    data = read_input(path)
+    said = data.findings.filter(pl.col("代码") == "W210")
+    assert data.measures.height == 0 and said.height == 1
+    assert "户信息" in said["原因"][0] and "备用" in said["原因"][0]
