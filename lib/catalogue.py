@@ -1,13 +1,17 @@
 """The product's catalogues, each defined once, as data.
 
 Income items and their kinds, the plan's nine income-loss risk points (R1–R9), its five
-assistance measures (M1–M5) with their lead units, the input sheets and their columns, and
-the fixed values of the fixed-value columns. Every other module reads these tables; adding
-an income item or renaming a label touches this file only.
+assistance measures (M1–M5) with their lead units, the recommendations that link them, the
+input sheets and their columns, and the fixed values of the fixed-value columns. Every other
+module reads these tables; adding an income item, a risk point or a measure, or renaming a
+label, touches this file only (plus one registered function where a rule's logic is new:
+docs/contract.md, "Adding a risk point / a measure / an income item").
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 import polars as pl
@@ -85,8 +89,48 @@ def income_items_frame() -> pl.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------
-# Nine risk points of income loss (佳前乡振发[2022]6号)
+# Codes (R1, R2, … / M1, M2, …): parsed and ordered by their number
 # ---------------------------------------------------------------------------------------
+
+_CODE = re.compile(r"([RrMm])(\d+)")
+
+
+def parse_code(text: str) -> str | None:
+    """'r10', 'Ｒ１０', ' R010 ' → 'R10'; None when the text is not an R- or M-code."""
+    found = _CODE.fullmatch(unicodedata.normalize("NFKC", text).strip())
+    return f"{found.group(1).upper()}{int(found.group(2))}" if found else None
+
+
+def code_number(code: str) -> int:
+    """R10 → 10: the number that orders codes (as text, R10 would sort between R1 and R2)."""
+    parsed = parse_code(code)
+    if parsed is None:
+        raise ValueError(f"not a risk-point or measure code: {code!r}")
+    return int(parsed[1:])
+
+
+def code_key(code: object) -> tuple[int, int, str]:
+    """A Python sort key: codes by number (R2 < R10), anything else after them, as text."""
+    parsed = parse_code(code) if isinstance(code, str) else None
+    return (0, int(parsed[1:]), parsed[0]) if parsed else (1, 0, "" if code is None else str(code))
+
+
+def code_order(column: str) -> pl.Expr:
+    """A sort key over a column of R-/M-codes: their number (null for anything else)."""
+    return pl.col(column).str.extract(r"(\d+)$", 1).cast(pl.Int64, strict=False)
+
+
+# ---------------------------------------------------------------------------------------
+# Risk points of income loss (佳前乡振发[2022]6号: nine, R1–R9)
+# ---------------------------------------------------------------------------------------
+# A risk point is one row. What is more than data is a small function the row names, looked
+# up in the registries of `lib.rules.risk` (checked when that module loads):
+# - ``rule``: how the numbers show the point, one of `lib.rules.risk.RULE_KINDS`:
+#   "operating_net" (operating net income of the items fell, not 受灾), "operating_net_disaster"
+#   (the same, 受灾), "per_item" (the items' own falls), "survey_only" (the numbers cannot
+#   show it), "residual" (any fall no other point explains; built after the others);
+# - ``sub_cause``: the 细分原因, one of `lib.rules.risk.SUB_CAUSES`, as "name" or
+#   "name:arg/arg" ("gone:取消/减少": 取消 when every fallen item is now 0, else 减少); "" none.
 
 
 @dataclass(frozen=True)
@@ -96,57 +140,82 @@ class RiskPoint:
     description: str
     items: tuple[str, ...]  # income items whose fall this point explains ("" = inferred otherwise)
     keywords: tuple[str, ...]  # common wordings of the survey's 减收原因 that mean this point
+    rule: str  # rule kind (above)
+    sub_cause: str  # sub-cause function (above)
+    phrase: str  # what fell, as 说明 names it (the label is a noun of a list; this starts a clause)
+    keyword_priority: int  # survey wordings are tried against the points in this order, lowest first
+    survey_fires: bool = False  # the survey's 减收原因 alone fires it (what the numbers cannot show)
 
 
+_OPERATING_ITEMS = ("种植业收入", "养殖业收入", "其他经营收入", "生产经营性支出")
+
+# Keyword priorities: the more specific wording first, so that "因灾减产" is 自然灾害 (not 经营),
+# "公益岗工资降低" is 公益岗 (not 务工), "产业项目经营失败" is 收益分配 (not 经营), 其他 last.
 RISK_POINTS: tuple[RiskPoint, ...] = (
     RiskPoint(
         "R1", "经营减收", "种养殖或其他经营规模缩小、质量或价格下降、停产或经营失败（未受灾）",
-        ("种植业收入", "养殖业收入", "其他经营收入", "生产经营性支出"),
+        _OPERATING_ITEMS,
         ("经营", "种植", "养殖", "价格", "减产", "停产", "亏损", "经营失败", "市场"),
+        rule="operating_net", sub_cause="fallen_items", phrase="经营净收入减少", keyword_priority=8,
     ),
     RiskPoint(
         "R2", "产业收益分配减收", "扶贫产业项目变更、净收益减少、经营失败或分配方式调整，收益分配减少",
         ("产业收益分配",),
         ("收益分配", "分红", "产业项目", "资产收益"),
+        rule="per_item", sub_cause="gone:本年未分配/分配减少", phrase="产业收益分配减少", keyword_priority=5,
     ),
     RiskPoint(
         "R3", "务工减收", "未外出务工、务工时间缩短或工资降低",
         ("务工收入",),
         ("务工", "打工", "失业", "工资降低", "返乡", "就业"),
+        rule="per_item", sub_cause="migrant_work", phrase="务工收入减少", keyword_priority=7,
     ),
     RiskPoint(
         "R4", "公益岗减收", "未参加公益岗位或公益岗位补贴降低",
         ("公益岗位收入",),
         ("公益岗", "公益性岗位", "护林员", "保洁员"),
+        rule="per_item", sub_cause="gone:未参加/补贴降低", phrase="公益岗位收入减少", keyword_priority=4,
     ),
     RiskPoint(
         "R5", "低保取消", "低保或特困供养被取消或金额减少",
         ("低保金", "特困供养金"),
         ("低保", "特困", "兜底"),
+        rule="per_item", sub_cause="gone:取消/减少", phrase="低保金、特困供养金减少", keyword_priority=3,
     ),
     RiskPoint(
         "R6", "政策补贴减少", "政策性补贴、生态补偿金或计划生育金减少或取消",
         ("政策性补贴", "生态补偿金", "计划生育金"),
         ("补贴", "补助", "生态补偿", "计划生育"),
+        rule="per_item", sub_cause="fallen_items", phrase="政策性补贴类收入减少", keyword_priority=6,
     ),
     RiskPoint(
         "R7", "自然灾害减收", "因自然灾害造成种养殖经营减收",
-        ("种植业收入", "养殖业收入", "其他经营收入", "生产经营性支出"),
+        _OPERATING_ITEMS,
         ("灾", "冰雹", "洪涝", "干旱", "风灾", "雹", "疫病", "霜冻"),
+        rule="operating_net_disaster", sub_cause="fallen_items", phrase="受灾致经营净收入减少", keyword_priority=2,
     ),
     RiskPoint(
         "R8", "帮扶不到位减收", "因帮扶工作不到位，帮扶带来的收入减少",
         (),
         ("帮扶不到位", "帮扶措施未落实", "帮扶未落实", "未落实帮扶"),
+        rule="survey_only", sub_cause="", phrase="帮扶不到位减收", keyword_priority=1, survey_fires=True,
     ),
     RiskPoint(
         "R9", "其他原因减收", "其他收入项目减少、家庭人口增加等其他原因",
         ("其他工资性收入", "土地流转收入", "其他财产性收入", "养老金", "其他转移性收入"),
         ("其他", "人口增加", "新生儿", "婚入", "疾病", "因病"),
+        rule="residual", sub_cause="fallen_items", phrase="其他原因减收", keyword_priority=9, survey_fires=True,
     ),
 )
-RISK_BY_CODE = {r.code: r for r in RISK_POINTS}
-RISK_CODES: tuple[str, ...] = tuple(r.code for r in RISK_POINTS)
+OTHER_RISK = "R9"  # where a survey cause the catalogue does not know goes
+
+
+def risk_lookups(points: tuple[RiskPoint, ...]) -> tuple[dict[str, RiskPoint], tuple[str, ...]]:
+    """(code → point, codes): the lookups other modules import, derived from the rows."""
+    return {r.code: r for r in points}, tuple(r.code for r in points)
+
+
+RISK_BY_CODE, RISK_CODES = risk_lookups(RISK_POINTS)
 
 
 def risk_points_frame() -> pl.DataFrame:
@@ -160,7 +229,7 @@ def risk_points_frame() -> pl.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------
-# Five assistance measures and their lead units
+# Assistance measures (the plan's five, M1–M5) and their lead units
 # ---------------------------------------------------------------------------------------
 
 
@@ -179,10 +248,21 @@ MEASURES: tuple[Measure, ...] = (
     Measure("M4", "扶志扶智", "区委宣传部", "技能培训、典型宣传，激发内生动力"),
     Measure("M5", "驻村帮扶、结对帮扶", "区委组织部", "驻村工作队和结对帮扶干部入户帮扶"),
 )
-MEASURE_BY_CODE = {m.code: m for m in MEASURES}
-MEASURE_NAMES = {m.code: m.name for m in MEASURES}  # code → name, for polars' replace
-LEAD_UNITS = {m.code: m.lead_unit for m in MEASURES}  # code → lead unit
-MEASURE_CODES: tuple[str, ...] = tuple(m.code for m in MEASURES)
+
+
+def measure_lookups(
+    measures: tuple[Measure, ...],
+) -> tuple[dict[str, Measure], dict[str, str], dict[str, str], tuple[str, ...]]:
+    """(code → measure, code → name, code → lead unit, codes), derived from the rows."""
+    return (
+        {m.code: m for m in measures},
+        {m.code: m.name for m in measures},  # for polars' replace
+        {m.code: m.lead_unit for m in measures},
+        tuple(m.code for m in measures),
+    )
+
+
+MEASURE_BY_CODE, MEASURE_NAMES, LEAD_UNITS, MEASURE_CODES = measure_lookups(MEASURES)
 
 
 def measures_frame() -> pl.DataFrame:
@@ -194,6 +274,137 @@ def measures_frame() -> pl.DataFrame:
             "说明": [m.description for m in MEASURES],
         }
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Recommendations: which risk points and household conditions call for which measure
+# ---------------------------------------------------------------------------------------
+# A row recommends ``measure`` to an at-risk household that has one of ``risks`` (none
+# listed: no risk needed) and for which ``condition`` holds ("" none): a household
+# condition of `lib.rules.measures.CONDITIONS` (checked when that module loads). ``reason``
+# is a Chinese sentence; ``{列名}`` names a household column (or 低保标准 / 监测线 of the
+# year) whose value is filled in, money in whole yuan. A household's reasons for one measure
+# are joined in the order of the rows, so the table is in the plan's reading order.
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    measure: str
+    reason: str
+    risks: tuple[str, ...] = ()
+    condition: str = ""
+
+
+RECOMMENDATIONS: tuple[Recommendation, ...] = (
+    # M1: public-welfare posts go first to weak and half labour (plan, measure 1).
+    Recommendation(
+        "M1", "务工或公益岗收入减少，家有弱劳动力或半劳动力{弱劳动力或半劳动力人数}人：优先安置公益岗位",
+        ("R3", "R4"), "weak_labour",
+    ),
+    Recommendation(
+        "M4", "务工或公益岗收入减少，家有劳动力{劳动力人数}人：开展就业技能培训、推送务工岗位",
+        ("R3", "R4"), "only_full_labour",
+    ),
+    # No labour at all: differential distribution of industry income and the safety net.
+    Recommendation("M2", "家中无劳动力：产业项目收益实行差异化分配，适当倾斜", condition="no_labour"),
+    Recommendation("M3", "家中无劳动力：审核低保、特困供养条件，符合条件的纳入兜底保障", condition="no_labour"),
+    Recommendation("M3", "低保金或特困供养金减少或取消：复核救助条件，符合条件的及时恢复", ("R5",)),
+    Recommendation(
+        "M3", "低保核算人均收入{低保核算人均收入}元，低于低保标准{低保标准}元：按程序申请纳入低保",
+        condition="below_dibao_not_recipient",
+    ),
+    Recommendation(
+        "M3", "低保户低保核算人均收入{低保核算人均收入}元，低于低保标准{低保标准}元：核实补差金额，确保应保尽保",
+        condition="below_dibao_recipient",
+    ),
+    Recommendation(
+        "M3", "家有重度残疾人{重度残疾人数}人、重病患者{重病人数}人：按单人户施保条件审核",
+        condition="single_person_review",
+    ),
+    Recommendation(
+        "M3", "低保户低保核算人均收入{低保核算人均收入}元已达低保标准{低保标准}元：给予渐退期，不直接停保",
+        condition="dibao_gradual_exit",
+    ),
+    # Business losses: industry projects to carry the household, and skills.
+    Recommendation("M2", "种养殖等经营收入减少：依托产业项目带动发展，稳定产业收益", ("R1",)),
+    Recommendation("M4", "种养殖等经营收入减少：开展种养殖实用技术培训", ("R1",)),
+    Recommendation("M2", "因灾经营收入减少：依托产业项目帮助恢复生产，稳定产业收益", ("R7",)),
+    Recommendation("M4", "因灾经营收入减少：开展防灾减灾和种养殖技术培训", ("R7",)),
+    Recommendation("M2", "产业收益分配减少：核实项目收益和分配方案，确保收益分配到户", ("R2",)),
+    # R6 → M5, not M3: subsidies (生态补偿、计划生育、惠农补贴) are entitlements, not means-tested
+    # assistance; what helps is a cadre checking the household receives every one it is owed.
+    # A household that also falls below the 低保 line gets M3 from the 低保 rows above.
+    Recommendation("M5", "政策性补贴减少：驻村工作队、结对干部核实政策享受情况，做到应享尽享", ("R6",)),
+    Recommendation("M5", "帮扶不到位导致减收：驻村工作队、结对干部入户落实帮扶措施", ("R8",)),
+    Recommendation("M5", "其他原因减收：结对干部入户核实原因，制定针对性帮扶措施", ("R9",)),
+    Recommendation(
+        "M5", "人均纯收入{本年人均纯收入}元低于监测线{监测线}元但未纳入监测对象：核实后按程序纳入监测帮扶",
+        condition="should_monitor",
+    ),
+    Recommendation(
+        "M5", "人均纯收入{本年人均纯收入}元低于监测线{监测线}元：驻村工作队、结对干部落实针对性帮扶",
+        condition="red_registered",
+    ),
+)
+# Every at-risk household that no row above reaches still gets this one, so that every
+# 减收 household has at least one recommendation.
+FALLBACK_RECOMMENDATION = Recommendation(
+    "M5", "存在减收或预警风险但未识别出具体风险点：结对干部入户核实原因，制定帮扶措施", condition="at_risk"
+)
+
+
+# ---------------------------------------------------------------------------------------
+# The catalogue checks itself when it loads (a wrong row fails here, not in a village's report)
+# ---------------------------------------------------------------------------------------
+
+
+class CatalogueError(ValueError):
+    """A catalogue row is inconsistent (a programming error, found at import)."""
+
+
+def _check_codes(kind: str, prefix: str, codes: tuple[str, ...]) -> None:
+    for code in codes:
+        if parse_code(code) != code or not code.startswith(prefix):
+            raise CatalogueError(f"{kind} code {code!r} is not of the form {prefix}<number> (e.g. {prefix}10)")
+    numbers = [code_number(c) for c in codes]
+    if numbers != sorted(set(numbers)):
+        raise CatalogueError(f"{kind} codes must be unique and listed in number order: {codes}")
+
+
+def check_catalogue(
+    points: tuple[RiskPoint, ...],
+    measures: tuple[Measure, ...],
+    recommendations: tuple[Recommendation, ...],
+    fallback: Recommendation,
+    other: str,
+) -> None:
+    """Raise `CatalogueError` unless the rows are consistent: codes R<n> / M<n> in number
+    order, items known, keyword priorities distinct, recommendations naming known codes.
+    (The rule names are checked by the modules that hold the registries.)"""
+    risk_codes, measure_codes = tuple(p.code for p in points), tuple(m.code for m in measures)
+    _check_codes("risk point", "R", risk_codes)
+    _check_codes("measure", "M", measure_codes)
+    for point in points:
+        unknown = set(point.items) - set(ITEM_NAMES)
+        if unknown:
+            raise CatalogueError(f"{point.code} watches unknown income items {sorted(unknown)}")
+        if not point.phrase or not point.rule:
+            raise CatalogueError(f"{point.code} needs a phrase and a rule kind")
+    priorities = [p.keyword_priority for p in points]
+    if len(set(priorities)) != len(priorities):
+        raise CatalogueError(f"keyword priorities must be distinct: {dict(zip(risk_codes, priorities))}")
+    if other not in risk_codes:
+        raise CatalogueError(f"the catch-all risk point {other} is not in the catalogue")
+    for row in (*recommendations, fallback):
+        if row.measure not in measure_codes:
+            raise CatalogueError(f"recommendation names unknown measure {row.measure}: {row.reason}")
+        if set(row.risks) - set(risk_codes):
+            raise CatalogueError(f"recommendation names unknown risk points {row.risks}: {row.reason}")
+        if not row.risks and not row.condition:
+            raise CatalogueError(f"recommendation names neither a risk point nor a condition: {row.reason}")
+
+
+check_catalogue(RISK_POINTS, MEASURES, RECOMMENDATIONS, FALLBACK_RECOMMENDATION, OTHER_RISK)
 
 
 # ---------------------------------------------------------------------------------------
@@ -258,12 +469,12 @@ INCOME_COLUMNS: tuple[Column, ...] = (
     Column("家庭人口数", "members", "int", aliases=("人数", "年度家庭人口数"), note="可空，空则取户信息"),
     *(Column(i.name, i.en, "money", aliases=i.aliases, note="元/年，空为0") for i in INCOME_ITEMS),
     Column("务工月数", "months_worked", "months", aliases=("务工时间", "务工时间(月)", "务工时间月")),
-    Column("减收原因", "loss_cause", "text", note="可填风险点代码R1–R9、名称或文字"),
+    Column("减收原因", "loss_cause", "text", note=f"可填风险点代码{RISK_CODES[0]}–{RISK_CODES[-1]}、名称或文字"),
 )
 
 MEASURE_COLUMNS: tuple[Column, ...] = (
     Column("户编号", "household_id", "id", True, aliases=("户码",)),
-    Column("措施类型", "measure_type", "choice", True, choices=MEASURE_CODES, note="M1–M5 或措施名称"),
+    Column("措施类型", "measure_type", "choice", True, choices=MEASURE_CODES, note=f"{MEASURE_CODES[0]}–{MEASURE_CODES[-1]} 或措施名称"),
     Column("措施内容", "measure_detail", "text"),
     Column("牵头单位", "lead_unit", "text", note="空则按措施类型取牵头单位"),
     Column("落实日期", "date_in_place", "date"),

@@ -45,6 +45,7 @@ from lib.catalogue import (
     SHEET_HOUSEHOLDS,
     SHEET_INCOME,
     SHEET_MEASURES,
+    code_order,
 )
 from lib.policy import default_policy
 from lib.io.template import write_input_workbook
@@ -895,7 +896,7 @@ def _measures_frame(d: _Draft, ids: pl.Series, scenario: np.ndarray, surveyed: n
     return (
         pl.concat(frames)
         .with_row_index("_order")
-        .sort(["_household", "措施类型", "_order"])
+        .sort(["_household", code_order("措施类型"), "_order"])  # codes by number
         .unique(subset=["_household", "措施类型"], keep="first", maintain_order=True)
         .select([c.name for c in MEASURE_COLUMNS])
     )

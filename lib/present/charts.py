@@ -33,6 +33,7 @@ from lib.catalogue import (
     RISK_POINTS,
     WARNING_LEVELS,
     YELLOW,
+    code_key,
 )
 from lib.rules.income import counted_items
 from lib.present.format import measure_name
@@ -375,7 +376,8 @@ def measures_by_kind(measures: pl.DataFrame) -> go.Figure:
     # Every catalogue measure appears (a zero is worth seeing); a lead unit other than the
     # catalogue's one gets its own bar.
     pairs = [(m.code, m.lead_unit) for m in MEASURES]
-    pairs += sorted({(r["措施类型"], r["牵头单位"]) for r in agg.iter_rows(named=True)} - set(pairs))
+    others = {(r["措施类型"], r["牵头单位"]) for r in agg.iter_rows(named=True)} - set(pairs)
+    pairs += sorted(others, key=lambda pair: (code_key(pair[0]), pair[1] or ""))  # M10 after M9
     x = [
         f"{measure_name(c)}<br>（{u or '未填牵头单位'}）"
         for c, u in pairs

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from lib.catalogue import DECREASE, FLAT, INCREASE, NOT_SURVEYED, RED, RISK_CODES
+from lib import catalogue
+from lib.catalogue import DECREASE, FLAT, INCREASE, NOT_SURVEYED, RED, code_order
 from lib.catalogue import ID
 from lib.rules.classify import JUDGEMENT, PC_LAST, PC_THIS
 from lib.rules.income import ENGINE
@@ -22,21 +23,12 @@ from lib.rules.warning import LEVEL
 
 EXPLANATION = "说明"
 
-# What fell, as the sentence names it (keyed by risk point; the labels are nouns of a list,
-# these read as the start of a clause).
-RISK_PHRASES = {
-    "R1": "经营净收入减少",
-    "R2": "产业收益分配减少",
-    "R3": "务工收入减少",
-    "R4": "公益岗位收入减少",
-    "R5": "低保金、特困供养金减少",
-    "R6": "政策性补贴类收入减少",
-    "R7": "受灾致经营净收入减少",
-    "R8": "帮扶不到位减收",
-    "R9": "其他原因减收",
-}
-assert set(RISK_PHRASES) == set(RISK_CODES), "every risk point needs a phrase"
 REDUNDANT_CAUSE = "减少"
+
+
+def risk_phrases() -> dict[str, str]:
+    """code → what fell, as the sentence names it: the catalogue rows' ``phrase``."""
+    return {p.code: p.phrase for p in catalogue.RISK_POINTS}
 
 
 def whole_yuan(amount: pl.Expr) -> pl.Expr:
@@ -89,14 +81,14 @@ def _yuan_texts(frame: pl.LazyFrame, amounts: dict[str, str]) -> pl.LazyFrame:
 def _fragment_words(has_amount: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """(before, after) the amount of a risk clause; they read only 风险点代码, 细分原因 and
     whether there is an amount, so they can be built once per distinct combination."""
-    phrase = pl.col(CODE).replace_strict(RISK_PHRASES, return_dtype=pl.String)
+    phrase = pl.col(CODE).replace_strict(risk_phrases(), return_dtype=pl.String)
     cause = pl.col(CAUSE)
     # "减少" as the sub-cause only repeats the phrase ("低保金、特困供养金减少…（减少）")
     shown = pl.when(cause.is_not_null() & (cause != REDUNDANT_CAUSE))
     paren = shown.then(pl.concat_str(pl.lit("（"), cause, pl.lit("）"))).otherwise(pl.lit(""))
     # More members, no item fell: nothing was lost; the amount is what restores last year's
     # per-capita, and the sentence says so.
-    more_members = (pl.col(CODE) == "R9") & cause.str.starts_with(MEMBERS_CAUSE_PREFIX).fill_null(False)
+    more_members = (pl.col(CODE) == catalogue.OTHER_RISK) & cause.str.starts_with(MEMBERS_CAUSE_PREFIX).fill_null(False)
     survey_only = pl.concat_str(
         phrase,
         pl.when(cause.is_not_null())
@@ -146,8 +138,8 @@ def risk_sentences(risks: pl.DataFrame) -> pl.LazyFrame:
             pl.col(LOST).fill_null(-1.0).alias("_序"),
             pl.concat_str("_前", pl.col("_金额").fill_null(""), "_后").alias("_风险说明"),
         )
-        # a household's clauses together, biggest loss first (codes break ties)
-        .sort(key, "_序", CODE, descending=[False, True, False], maintain_order=True)
+        # a household's clauses together, biggest loss first (codes, by number, break ties)
+        .sort(key, "_序", code_order(CODE), descending=[False, True, False], maintain_order=True)
         # sorted, so each household is one run of rows: grouping runs needs no hashing
         .group_by(pl.col(key).rle_id().alias("_段"), maintain_order=True)
         .agg(pl.col(key).first(), "_风险说明")  # a list, joined after: cheaper than str.join here

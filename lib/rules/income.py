@@ -169,36 +169,33 @@ def _rows_by_household(located: pl.DataFrame, year: int, households: int) -> pl.
     )
 
 
-def compare_income(
-    households: pl.DataFrame,
-    income: pl.DataFrame,
-    policy: Policy,
-    year_last: int,
-    year_this: int,
-) -> IncomeComparison:
-    """Both years side by side for every household of 户信息, the item table and the rejects."""
-    # One chunk per column, like the columns set beside it: every later operation on the
-    # wide frame would otherwise align the chunks again (a no-op when already contiguous).
-    households = households.rechunk()
-    hh = households.lazy().with_row_index(ROSTER_ROW)
+def _with_optional_columns(income: pl.DataFrame) -> pl.DataFrame:
+    """收入 with its optional columns present (null when the sheet has none) and a row number."""
     for optional, dtype in ((MEMBERS, pl.Int64), (MONTHS, pl.Float64), (SURVEY_CAUSE, pl.String)):
         if optional not in income.columns:
             income = income.with_columns(pl.lit(None, dtype).alias(optional))
     if SOURCE_ROW not in income.columns:
         income = income.with_columns(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(SOURCE_ROW))
+    return income
+
+
+def _locate(income: pl.DataFrame, households: pl.DataFrame, year_last: int, year_this: int) -> pl.DataFrame:
+    """Per 收入 row: its roster row (_序), whether its household is registered (_已登记), its
+    year compared (_比较年度), and whether it is the first row of its household-year (_首行)."""
     # One string join, on the key column only, finds each row's household; the flags are
-    # computed once and set beside the income columns without copying them; after that the
-    # rows are placed by the integer roster row.
+    # computed once, to be set beside the income columns without copying them; after that
+    # the rows are placed by the integer roster row.
+    compared = pl.col(YEAR).is_in([year_last, year_this])
     keys = (
         income.lazy()
         .select(ID, YEAR)
-        .join(hh.select(ID, ROSTER_ROW), on=ID, how="left", maintain_order="left")
+        .join(households.lazy().select(ID).with_row_index(ROSTER_ROW), on=ID, how="left", maintain_order="left")
         .select(
             pl.col(ROSTER_ROW),
             pl.col(ROSTER_ROW).is_not_null().alias("_已登记"),
-            pl.col(YEAR).is_in([year_last, year_this]).alias("_比较年度"),
+            compared.alias("_比较年度"),
             # household and year as one integer (null outside the compared years)
-            pl.when(pl.col(YEAR).is_in([year_last, year_this]))
+            pl.when(compared)
             .then(pl.col(ROSTER_ROW).cast(pl.Int64) * 2 + (pl.col(YEAR) == year_this).cast(pl.Int64))
             .alias("_户年"),
         )
@@ -210,41 +207,48 @@ def compare_income(
     # the general one hashes 2M keys. (A null key is a row the flags reject anyway.)
     household_years = keys.get_column("_户年").drop_nulls()
     in_order = household_years.len() < 2 or bool((household_years.diff().drop_nulls() > 0).all())
-    keys = keys.select(
+    return keys.select(
         ROSTER_ROW,
         "_已登记",
         "_比较年度",
         (pl.lit(True) if in_order else pl.col("_户年").is_first_distinct()).alias("_首行"),
     )
-    inc = income.hstack(keys).lazy()
-    known, in_pair, first = pl.col("_已登记"), pl.col("_比较年度"), pl.col("_首行")
-    rejects = pl.concat(
+
+
+_KNOWN, _IN_PAIR, _FIRST = pl.col("_已登记"), pl.col("_比较年度"), pl.col("_首行")
+
+
+def _unused_rows(located: pl.LazyFrame, year_last: int, year_this: int) -> pl.LazyFrame:
+    """The 收入 rows the comparison does not use, as rejects (E401 / E402 / E403)."""
+    return pl.concat(
         [
-            _reject(inc.filter(~known), UNKNOWN_HOUSEHOLD, "户编号不在工作表“户信息”中，该收入行未参与比对", ID),
+            _reject(located.filter(~_KNOWN), UNKNOWN_HOUSEHOLD, "户编号不在工作表“户信息”中，该收入行未参与比对", ID),
             _reject(
-                inc.filter(known & ~in_pair),
+                located.filter(_KNOWN & ~_IN_PAIR),
                 YEAR_NOT_COMPARED,
                 f"年度不是本次比较的 {year_last} 或 {year_this} 年，未参与比对",
                 YEAR,
             ),
-            _reject(inc.filter(known & in_pair & ~first), DUPLICATE_YEAR, "同一户同一年度有多行收入，只使用第一行", YEAR),
+            _reject(
+                located.filter(_KNOWN & _IN_PAIR & ~_FIRST), DUPLICATE_YEAR, "同一户同一年度有多行收入，只使用第一行", YEAR
+            ),
         ]
     )
-    located = (
-        inc.with_row_index("_收入行")
-        .filter(known & in_pair & first)
-        .select(ROSTER_ROW, YEAR, "_收入行")
-        .collect(engine=ENGINE)
-    )
-    n = households.height
 
+
+def _side_by_side(
+    households: pl.DataFrame, income: pl.DataFrame, used: pl.DataFrame, policy: Policy, year_last: int, year_this: int
+) -> pl.DataFrame:
+    """户信息 with both years' columns beside it (``used``: roster row, year, 收入 row of the
+    rows used), each year's own members and per-capita income."""
+    n = households.height
     roster_members = pl.col(MEMBERS)
-    wide = (
+    return (
         pl.concat(
             [
                 households.lazy(),
-                _year_side(income, _rows_by_household(located, year_last, n), LAST, policy, survey=False).lazy(),
-                _year_side(income, _rows_by_household(located, year_this, n), THIS, policy, survey=True).lazy(),
+                _year_side(income, _rows_by_household(used, year_last, n), LAST, policy, survey=False).lazy(),
+                _year_side(income, _rows_by_household(used, year_this, n), THIS, policy, survey=True).lazy(),
             ],
             how="horizontal",
         )
@@ -258,9 +262,32 @@ def compare_income(
         )
         .with_columns((pl.col(p + NET) / pl.col(p + MEMBERS)).alias(p + PER_CAPITA) for p in (LAST, THIS))
         .drop(f"{LAST}_收入人口", f"{THIS}_收入人口")
+        .collect(engine=ENGINE)
     )
-    wide_df = wide.collect(engine=ENGINE)
-    return IncomeComparison(year_last, year_this, wide_df, item_table(wide_df), rejects.collect(engine=ENGINE))
+
+
+def compare_income(
+    households: pl.DataFrame,
+    income: pl.DataFrame,
+    policy: Policy,
+    year_last: int,
+    year_this: int,
+) -> IncomeComparison:
+    """Both years side by side for every household of 户信息, the item table and the rejects."""
+    # One chunk per column, like the columns set beside it: every later operation on the
+    # wide frame would otherwise align the chunks again (a no-op when already contiguous).
+    households = households.rechunk()
+    income = _with_optional_columns(income)
+    located = income.hstack(_locate(income, households, year_last, year_this)).lazy()
+    used = (
+        located.with_row_index("_收入行")
+        .filter(_KNOWN & _IN_PAIR & _FIRST)
+        .select(ROSTER_ROW, YEAR, "_收入行")
+        .collect(engine=ENGINE)
+    )
+    wide = _side_by_side(households, income, used, policy, year_last, year_this)
+    rejects = _unused_rows(located, year_last, year_this).collect(engine=ENGINE)
+    return IncomeComparison(year_last, year_this, wide, item_table(wide), rejects)
 
 
 def item_table(wide: pl.DataFrame) -> pl.DataFrame:

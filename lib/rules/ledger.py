@@ -25,6 +25,7 @@ from lib.catalogue import (
     ORANGE,
     RED,
     WARNING_LEVELS,
+    code_order,
 )
 from lib.rules.income import ENGINE
 from lib.rules.measures import IMPLEMENTED, PLANNED
@@ -250,7 +251,7 @@ def _measure_stats(
             village_measures, on=keys, how="full", coalesce=True, nulls_equal=True
         )
         .join(order, on=VILLAGE_KEYS, how="left", nulls_equal=True)
-        .sort("_村序", *_MEASURE_KEY)
+        .sort("_村序", code_order("措施代码"), *_MEASURE_KEY, nulls_last=True)  # M10 after M9
         .with_columns(
             pl.col("推荐户数", "户数", "措施数", "已落实", "计划").fill_null(0),
             pl.col("预计增收").fill_null(0.0),

@@ -1,9 +1,11 @@
 """Assistance measures: the 低保 check behind M3, the recommendation rules, and the join of
 the measures sheet onto the households.
 
-The rules that map risk points and household conditions to the plan's five measures are a
-table (`RULES`): a condition over the households frame, a measure code and a Chinese reason
-template. Changing what is recommended touches that table, not control flow.
+The rules that map risk points and household conditions to the measures are a catalogue
+table (`lib.catalogue.RECOMMENDATIONS`): a measure code, a Chinese reason template, the risk
+points that call for it and a named household condition (`CONDITIONS`, checked when this
+module loads). `recommendation_rules` turns the rows into polars conditions when called, so
+changing what is recommended, or adding a measure, touches the catalogue, not control flow.
 
 How `lib.rules.analysis.analyze` uses this module (in this order, because the rules read the
 低保 check and the ledger reads the attached columns)::
@@ -19,26 +21,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import polars as pl
 
+from lib import catalogue
 from lib.catalogue import (
     ID,
     DECREASE,
-    MEASURE_CODES,
     MEASURE_STATUSES,
-    LEAD_UNITS,
-    MEASURE_NAMES,
     ORANGE,
     PENSION,
     RED,
     SHEET_MEASURES,
     SOURCE_ROW,
     WAGE,
+    Recommendation,
 )
 from lib.rules.income import ENGINE
 from lib.codes import code, problem_columns, sentence
 from lib.policy import Policy
+from lib.rules.registry import Registry
 
 
 # Columns added by `dibao_check`, in the contract's order.
@@ -141,17 +144,14 @@ def dibao_check(
 
 
 # ---------------------------------------------------------------------------------------
-# Recommendation rules (data)
+# Recommendation rules (rows of the catalogue, conditions registered here)
 # ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One recommendation: when `when` holds for an at-risk household, recommend `measure`.
-
-    `reason` is a Chinese sentence; ``{列名}`` names a column of the households frame (or
-    低保标准 / 监测线 of the year) whose value is filled in, money rounded to whole yuan.
-    """
+    """One recommendation row made ready: when `when` holds for an at-risk household,
+    recommend `measure`, saying `reason` (see `lib.catalogue.Recommendation`)."""
 
     measure: str
     when: pl.Expr
@@ -165,11 +165,6 @@ def has_risk(*codes: str) -> pl.Expr:
 
 _LABOUR = pl.col("劳动力人数")
 _WEAK = pl.col("弱劳动力或半劳动力人数")
-HAS_WEAK_LABOUR = _WEAK > 0
-# Full labour and no weak labour recorded: training and jobs rather than a public-welfare post.
-HAS_ONLY_FULL_LABOUR = (_LABOUR > 0) & (_WEAK.fill_null(0) == 0)
-# No labour at all; an unknown (blank) labour count does not count as none.
-NO_LABOUR = (_LABOUR == 0) & (_WEAK.fill_null(0) == 0)
 
 # Recommendations are made for households at risk: losing income, under or near the line
 # (红/橙), below the 低保 standard, or to be registered (应纳未纳). A household that gained
@@ -182,95 +177,54 @@ AT_RISK = (
     | pl.col(BELOW_DIBAO)
 )
 
-RULES: tuple[Rule, ...] = (
-    # M1: public-welfare posts go first to weak and half labour (plan, measure 1).
-    Rule(
-        "M1",
-        has_risk("R3", "R4") & HAS_WEAK_LABOUR,
-        "务工或公益岗收入减少，家有弱劳动力或半劳动力{弱劳动力或半劳动力人数}人：优先安置公益岗位",
-    ),
-    Rule(
-        "M4",
-        has_risk("R3", "R4") & HAS_ONLY_FULL_LABOUR,
-        "务工或公益岗收入减少，家有劳动力{劳动力人数}人：开展就业技能培训、推送务工岗位",
-    ),
-    # No labour at all: differential distribution of industry income and the safety net.
-    Rule("M2", NO_LABOUR, "家中无劳动力：产业项目收益实行差异化分配，适当倾斜"),
-    Rule(
-        "M3", NO_LABOUR, "家中无劳动力：审核低保、特困供养条件，符合条件的纳入兜底保障"
-    ),
-    Rule(
-        "M3",
-        has_risk("R5"),
-        "低保金或特困供养金减少或取消：复核救助条件，符合条件的及时恢复",
-    ),
-    Rule(
-        "M3",
-        pl.col(BELOW_DIBAO) & ~pl.col("是否低保户").fill_null(False),
-        "低保核算人均收入{低保核算人均收入}元，低于低保标准{低保标准}元：按程序申请纳入低保",
-    ),
-    Rule(
-        "M3",
-        pl.col(BELOW_DIBAO) & pl.col("是否低保户"),
-        "低保户低保核算人均收入{低保核算人均收入}元，低于低保标准{低保标准}元：核实补差金额，确保应保尽保",
-    ),
-    Rule(
-        "M3",
-        pl.col(SINGLE_PERSON_REVIEW),
-        "家有重度残疾人{重度残疾人数}人、重病患者{重病人数}人：按单人户施保条件审核",
-    ),
-    Rule(
-        "M3",
-        pl.col(DIBAO_GRADUAL_EXIT),
-        "低保户低保核算人均收入{低保核算人均收入}元已达低保标准{低保标准}元：给予渐退期，不直接停保",
-    ),
-    # Business losses: industry projects to carry the household, and skills.
-    Rule(
-        "M2", has_risk("R1"), "种养殖等经营收入减少：依托产业项目带动发展，稳定产业收益"
-    ),
-    Rule("M4", has_risk("R1"), "种养殖等经营收入减少：开展种养殖实用技术培训"),
-    Rule(
-        "M2", has_risk("R7"), "因灾经营收入减少：依托产业项目帮助恢复生产，稳定产业收益"
-    ),
-    Rule("M4", has_risk("R7"), "因灾经营收入减少：开展防灾减灾和种养殖技术培训"),
-    Rule(
-        "M2",
-        has_risk("R2"),
-        "产业收益分配减少：核实项目收益和分配方案，确保收益分配到户",
-    ),
-    # R6 → M5, not M3: subsidies (生态补偿、计划生育、惠农补贴) are entitlements, not means-tested
-    # assistance; what helps is a cadre checking the household receives every one it is owed.
-    # A household that also falls below the 低保 line gets M3 from the 低保 rule above.
-    Rule(
-        "M5",
-        has_risk("R6"),
-        "政策性补贴减少：驻村工作队、结对干部核实政策享受情况，做到应享尽享",
-    ),
-    Rule(
-        "M5", has_risk("R8"), "帮扶不到位导致减收：驻村工作队、结对干部入户落实帮扶措施"
-    ),
-    Rule(
-        "M5", has_risk("R9"), "其他原因减收：结对干部入户核实原因，制定针对性帮扶措施"
-    ),
-    Rule(
-        "M5",
-        pl.col("应纳未纳"),
-        "人均纯收入{本年人均纯收入}元低于监测线{监测线}元但未纳入监测对象：核实后按程序纳入监测帮扶",
-    ),
-    Rule(
-        "M5",
-        (pl.col("预警等级") == RED) & ~pl.col("应纳未纳").fill_null(False),
-        "人均纯收入{本年人均纯收入}元低于监测线{监测线}元：驻村工作队、结对干部落实针对性帮扶",
-    ),
-)
+# Household conditions a recommendation row names (``condition``): Boolean expressions over
+# the households frame with the 低保 check.
+CONDITIONS: Registry[pl.Expr] = Registry("household condition")
+CONDITIONS.register("weak_labour", _WEAK > 0)
+# Full labour and no weak labour recorded: training and jobs rather than a public-welfare post.
+CONDITIONS.register("only_full_labour", (_LABOUR > 0) & (_WEAK.fill_null(0) == 0))
+# No labour at all; an unknown (blank) labour count does not count as none.
+CONDITIONS.register("no_labour", (_LABOUR == 0) & (_WEAK.fill_null(0) == 0))
+CONDITIONS.register("below_dibao_not_recipient", pl.col(BELOW_DIBAO) & ~pl.col("是否低保户").fill_null(False))
+CONDITIONS.register("below_dibao_recipient", pl.col(BELOW_DIBAO) & pl.col("是否低保户"))
+CONDITIONS.register("single_person_review", pl.col(SINGLE_PERSON_REVIEW))
+CONDITIONS.register("dibao_gradual_exit", pl.col(DIBAO_GRADUAL_EXIT))
+CONDITIONS.register("should_monitor", pl.col("应纳未纳"))
+CONDITIONS.register("red_registered", (pl.col("预警等级") == RED) & ~pl.col("应纳未纳").fill_null(False))
+CONDITIONS.register("at_risk", AT_RISK)
 
-# Every at-risk household that no rule above reaches still gets this one, so that every
-# 减收 household has at least one recommendation.
-FALLBACK = Rule(
-    "M5",
-    AT_RISK,
-    "存在减收或预警风险但未识别出具体风险点：结对干部入户核实原因，制定帮扶措施",
-)
+
+def rule_of(row: Recommendation) -> Rule:
+    """A catalogue row as a `Rule`: one of its risk points (if it lists any) and its condition."""
+    parts = ([has_risk(*row.risks)] if row.risks else []) + ([CONDITIONS.get(row.condition)] if row.condition else [])
+    when = parts[0] if len(parts) == 1 else parts[0] & parts[1]
+    return Rule(row.measure, when, row.reason)
+
+
+def recommendation_rules() -> tuple[Rule, ...]:
+    """The catalogue's recommendation rows as rules, in their order (read when called)."""
+    return tuple(rule_of(row) for row in catalogue.RECOMMENDATIONS)
+
+
+def fallback_rule() -> Rule:
+    """For every at-risk household that no other rule reaches, so that every 减收 household
+    has at least one recommendation."""
+    return rule_of(catalogue.FALLBACK_RECOMMENDATION)
+
+
+def check_condition_names(rows: tuple[Recommendation, ...]) -> None:
+    """Raise `lib.rules.registry.UnknownRuleError` for a row naming an unregistered condition."""
+    CONDITIONS.check((row.reason, row.condition) for row in rows if row.condition)
+
+
+def __getattr__(name: str):
+    # The rules as tables, derived from the catalogue when asked for.
+    if name == "RULES":
+        return recommendation_rules()
+    if name == "FALLBACK":
+        return fallback_rule()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
@@ -308,9 +262,11 @@ def recommend(households: pl.DataFrame, policy: Policy, year_this: int) -> pl.Da
         raise ValueError(
             f"recommend: households lacks {missing}; join dibao_check(...) first"
         )
+    rules, fallback = recommendation_rules(), fallback_rule()
+    codes = catalogue.MEASURE_CODES
     # Only the columns the rules read: filtering the whole wide frame would copy it.
     needed = {ID, "村", *AT_RISK.meta.root_names()}
-    for rule in (*RULES, FALLBACK):
+    for rule in (*rules, fallback):
         needed.update(rule.when.meta.root_names())
         needed.update(template_columns(rule.reason))
     needed -= {DIBAO_STANDARD, THRESHOLD}
@@ -329,11 +285,11 @@ def recommend(households: pl.DataFrame, policy: Policy, year_this: int) -> pl.Da
     # renders its reason on its hits only (a filter on a ready-made flag). Hits are keyed by
     # one integer (household row × measure) so that joining the reasons of several rules
     # for the same measure groups integers, not strings (this runs on 1M households).
-    width = len(MEASURE_CODES)
-    position = {code: i for i, code in enumerate(MEASURE_CODES)}
-    flags = [f"_规则{order}" for order in range(len(RULES))]
+    width = len(codes)
+    position = {code: i for i, code in enumerate(codes)}  # the catalogue lists codes by number
+    flags = [f"_规则{order}" for order in range(len(rules))]
     frame = frame.hstack(
-        frame.select(rule.when.fill_null(False).alias(flag) for rule, flag in zip(RULES, flags))
+        frame.select(rule.when.fill_null(False).alias(flag) for rule, flag in zip(rules, flags))
     )
 
     def hits(rule: Rule, order: int, rows: pl.LazyFrame) -> pl.LazyFrame:
@@ -353,13 +309,13 @@ def recommend(households: pl.DataFrame, policy: Policy, year_this: int) -> pl.Da
             [
                 *(
                     hits(rule, order, rows_of.filter(pl.col(flag)))
-                    for order, (rule, flag) in enumerate(zip(RULES, flags))
+                    for order, (rule, flag) in enumerate(zip(rules, flags))
                 ),
-                hits(FALLBACK, len(RULES), unreached),
+                hits(fallback, len(rules), unreached),
             ]
         )
         # household × measure, then rule order, as one integer: one sort key instead of two
-        .sort(pl.col("_键") * (len(RULES) + 1) + pl.col("_序"))
+        .sort(pl.col("_键") * (len(rules) + 1) + pl.col("_序"))
         # sorted, so each key is one run of rows: grouping runs needs no hashing
         .group_by(pl.col("_键").rle_id().alias("_段"), maintain_order=True)
         .agg(pl.col("_键").first(), pl.col("推荐理由"))
@@ -377,9 +333,9 @@ def recommend(households: pl.DataFrame, policy: Policy, year_this: int) -> pl.Da
     return long.select(
         frame[ID].gather(rows).alias(ID),
         frame["村"].gather(rows).alias("村"),
-        by_position({c: c for c in MEASURE_CODES}).alias("措施代码"),
-        by_position(MEASURE_NAMES).alias("措施类型"),
-        by_position(LEAD_UNITS).alias("牵头单位"),
+        by_position({c: c for c in codes}).alias("措施代码"),
+        by_position(catalogue.MEASURE_NAMES).alias("措施类型"),
+        by_position(catalogue.LEAD_UNITS).alias("牵头单位"),
         pl.col("推荐理由").list.join("；"),
     )
 
@@ -404,24 +360,127 @@ MEASURE_HOUSEHOLD_COLUMNS = (
     WILL_RECOVER,
 )
 
-_BIT_BY_CODE = {code: 1 << i for i, code in enumerate(MEASURE_CODES)}
-_CODES_BY_MASK = pl.Series(
-    [
-        [c for c, bit in _BIT_BY_CODE.items() if mask & bit]
-        for mask in range(1 << len(MEASURE_CODES))
-    ],
-    dtype=pl.List(pl.String),
-)
+@cache
+def _mask_table(codes: tuple[str, ...]) -> tuple[dict[str, int], pl.Series]:
+    """(code → bit, mask → its codes in catalogue order) for the catalogue's measure codes."""
+    bits = {code: 1 << i for i, code in enumerate(codes)}
+    lists = [[c for c, bit in bits.items() if mask & bit] for mask in range(1 << len(codes))]
+    return bits, pl.Series(lists, dtype=pl.List(pl.String))
 
 
 def _code_bit(column: str) -> pl.Expr:
     """An M-code's bit (an unknown code is an error, never a silent 0)."""
-    return pl.col(column).replace_strict(_BIT_BY_CODE, return_dtype=pl.Int64)
+    bits, _ = _mask_table(catalogue.MEASURE_CODES)
+    return pl.col(column).replace_strict(bits, return_dtype=pl.Int64)
 
 
 def _codes_of_mask(column: str) -> pl.Expr:
-    """A bit mask as the sorted list of its M-codes (null → empty list)."""
-    return pl.lit(_CODES_BY_MASK).gather(pl.col(column).fill_null(0))
+    """A bit mask as the list of its M-codes, by number (null → empty list)."""
+    _, lists = _mask_table(catalogue.MEASURE_CODES)
+    return pl.lit(lists).gather(pl.col(column).fill_null(0))
+
+
+# Measure codes per household are bit masks (M1 = 1, M2 = 2, M3 = 4 …): OR-ing integers is
+# far cheaper on 1M households than collecting, deduplicating and sorting lists of strings;
+# the masks become code lists through a table of 2^(number of measures) entries.
+# Row values are computed over whole columns first and the runs only gather them: an
+# expression inside a group-by aggregation is evaluated group by group, several times slower
+# at 1M households (and str.join there much slower than list.join after).
+# Each column: (aggregation over a run's rows, combination of several runs' results).
+_RECOMMENDED_AGGS = {
+    "_推荐": (pl.col("_推荐").bitwise_or(), pl.col("_推荐").bitwise_or()),
+    # Reasons in the order of the rows (`recommend` gives them by measure code), as lists
+    # until each household has all of its own.
+    RECOMMEND_REASON: (
+        pl.col(RECOMMEND_REASON),
+        pl.col(RECOMMEND_REASON).list.explode(keep_nulls=False, empty_as_null=False),
+    ),
+}
+_EXISTING_AGGS = {
+    "_已有": (pl.col("_已有").bitwise_or(), pl.col("_已有").bitwise_or()),
+    IMPLEMENTED_COUNT: (pl.col(IMPLEMENTED_COUNT).sum().cast(pl.Int64), pl.col(IMPLEMENTED_COUNT).sum()),
+    PLANNED_COUNT: (pl.col(PLANNED_COUNT).sum().cast(pl.Int64), pl.col(PLANNED_COUNT).sum()),
+    EXPECTED_GAIN: (pl.col(EXPECTED_GAIN).sum().cast(pl.Float64), pl.col(EXPECTED_GAIN).sum()),
+}
+
+
+def _recommended_runs(recommendations: pl.DataFrame) -> pl.DataFrame:
+    """Per run of a household's recommendations: the measures' mask and the reasons, each
+    written "【措施类型】推荐理由。"."""
+    return _runs(
+        recommendations.lazy().select(
+            ID,
+            _code_bit("措施代码").alias("_推荐"),
+            pl.concat_str(
+                pl.lit("【"), pl.col("措施类型"), pl.lit("】"), pl.col("推荐理由"), pl.lit("。")
+            ).alias(RECOMMEND_REASON),
+        ),
+        _RECOMMENDED_AGGS,
+    )
+
+
+def _existing_runs(measures: pl.DataFrame) -> pl.DataFrame:
+    """Per run of a household's rows in the measures sheet: the measures' mask, the counts
+    implemented and planned, and the expected gain (planned and implemented alike)."""
+    return _runs(
+        measures.lazy().select(
+            ID,
+            _code_bit("措施类型").alias("_已有"),
+            (pl.col("状态") == IMPLEMENTED).alias(IMPLEMENTED_COUNT),
+            (pl.col("状态") == PLANNED).alias(PLANNED_COUNT),
+            pl.col("预计增收").alias(EXPECTED_GAIN),
+        ),
+        _EXISTING_AGGS,
+    )
+
+
+def _measure_columns(
+    base: pl.DataFrame, recommended: pl.DataFrame, existing: pl.DataFrame, rec_rows: pl.Series, mea_rows: pl.Series
+) -> pl.DataFrame:
+    """`ATTACHED_COLUMNS` for every household of ``base``: the runs placed at their rows,
+    the masks as code lists, and the shortfall against the expected gain."""
+    decrease = pl.col("收入研判") == DECREASE
+    shortfall = ((pl.col("上年人均纯收入") - pl.col("本年人均纯收入")) * pl.col("本年家庭人口数")).clip(lower_bound=0.0)
+    return (
+        pl.concat(
+            [
+                base.select("收入研判", "上年人均纯收入", "本年人均纯收入", "本年家庭人口数"),
+                _placed(recommended.with_columns(pl.col(RECOMMEND_REASON).list.join("")), rec_rows, base.height),
+                _placed(existing, mea_rows, base.height),
+            ],
+            how="horizontal",
+        )
+        .lazy()
+        .with_columns(
+            _codes_of_mask("_推荐").alias(RECOMMENDED),
+            _codes_of_mask("_已有").alias(EXISTING),
+            pl.col(IMPLEMENTED_COUNT).fill_null(0),
+            pl.col(PLANNED_COUNT).fill_null(0),
+            pl.col(EXPECTED_GAIN).fill_null(0.0),
+            pl.when(decrease).then(shortfall).otherwise(0.0).alias(SHORTFALL),
+        )
+        .with_columns(pl.when(decrease).then(pl.col(SHORTFALL) <= pl.col(EXPECTED_GAIN)).alias(WILL_RECOVER))
+        .select(ATTACHED_COLUMNS)
+        .collect(engine=ENGINE)
+    )
+
+
+def _measures_with_households(households: pl.DataFrame, measures: pl.DataFrame, rows: pl.Series) -> pl.DataFrame:
+    """The measures sheet's rows that name a household (``rows``: their household row, null
+    for none), with 措施名称 and the household facts the ledger lists beside each measure."""
+    found = rows.is_not_null()
+    facts = households.select(pl.col(list(MEASURE_HOUSEHOLD_COLUMNS)).gather(rows.filter(found)))
+    joined = (
+        measures.filter(found)
+        .hstack(facts)
+        .with_columns(
+            pl.col("措施类型")
+            .replace_strict(catalogue.MEASURE_NAMES, default=None, return_dtype=pl.String)
+            .alias("措施名称")
+        )
+    )
+    first = [ID, "乡镇", "村", "户主姓名", "措施类型", "措施名称"]
+    return joined.select(first + [c for c in joined.columns if c not in first])
 
 
 def attach_measures(
@@ -447,119 +506,20 @@ def attach_measures(
     ``recommendations`` is `recommend`'s frame: rows of a household in measure-code order,
     which is the order of its 推荐理由.
     """
-    # Measure codes per household as bit masks (M1 = 1, M2 = 2, M3 = 4 …): OR-ing integers
-    # is far cheaper on 1M households than collecting, deduplicating and sorting lists of
-    # strings; the masks become sorted code lists through a 32-entry table.
-    # Row values are computed over whole columns first and the runs only gather them: an
-    # expression inside a group-by aggregation is evaluated group by group, several times
-    # slower at 1M households (and str.join there much slower than list.join after).
-    rec_aggs = {
-        "_推荐": (pl.col("_推荐").bitwise_or(), pl.col("_推荐").bitwise_or()),
-        # Reasons in the order of the rows (`recommend` gives them by measure code), as
-        # lists until each household has all of its own.
-        RECOMMEND_REASON: (
-            pl.col(RECOMMEND_REASON),
-            pl.col(RECOMMEND_REASON).list.explode(keep_nulls=False, empty_as_null=False),
-        ),
-    }
-    rec_runs = _runs(
-        recommendations.lazy().select(
-            ID,
-            _code_bit("措施代码").alias("_推荐"),
-            pl.concat_str(
-                pl.lit("【"),
-                pl.col("措施类型"),
-                pl.lit("】"),
-                pl.col("推荐理由"),
-                pl.lit("。"),
-            ).alias(RECOMMEND_REASON),
-        ),
-        rec_aggs,
-    )
-    mea_aggs = {
-        "_已有": (pl.col("_已有").bitwise_or(), pl.col("_已有").bitwise_or()),
-        IMPLEMENTED_COUNT: (
-            pl.col(IMPLEMENTED_COUNT).sum().cast(pl.Int64),
-            pl.col(IMPLEMENTED_COUNT).sum(),
-        ),
-        PLANNED_COUNT: (
-            pl.col(PLANNED_COUNT).sum().cast(pl.Int64),
-            pl.col(PLANNED_COUNT).sum(),
-        ),
-        EXPECTED_GAIN: (
-            pl.col(EXPECTED_GAIN).sum().cast(pl.Float64),
-            pl.col(EXPECTED_GAIN).sum(),
-        ),
-    }
-    mea_runs = _runs(
-        measures.lazy().select(
-            ID,
-            _code_bit("措施类型").alias("_已有"),
-            (pl.col("状态") == IMPLEMENTED).alias(IMPLEMENTED_COUNT),
-            (pl.col("状态") == PLANNED).alias(PLANNED_COUNT),
-            pl.col("预计增收").alias(EXPECTED_GAIN),
-        ),
-        mea_aggs,
-    )
-    decrease = pl.col("收入研判") == DECREASE
-    shortfall = (
-        (pl.col("上年人均纯收入") - pl.col("本年人均纯收入")) * pl.col("本年家庭人口数")
-    ).clip(lower_bound=0.0)
+    recommended, existing = _recommended_runs(recommendations), _existing_runs(measures)
     base = households.drop([c for c in ATTACHED_COLUMNS if c in households.columns])
     # Every run's and every measure's household row, found in one join on 户编号 (a join
     # per frame would hash the 1M household keys each time); they are then placed by row.
-    rec_rows, mea_rows, measure_rows = _household_rows(base.get_column(ID), rec_runs, mea_runs, measures)
+    rec_rows, mea_rows, measure_rows = _household_rows(base.get_column(ID), recommended, existing, measures)
     if _repeats(rec_rows) or _repeats(mea_rows):
         # Some household's rows were not consecutive in a sheet, so it has several runs:
         # combine them by 户编号 (rare).
-        rec_runs, mea_runs = _combine_runs(rec_runs, rec_aggs), _combine_runs(mea_runs, mea_aggs)
-        rec_rows, mea_rows = _household_rows(base.get_column(ID), rec_runs, mea_runs)
-    attached = (
-        pl.concat(
-            [
-                base.select("收入研判", "上年人均纯收入", "本年人均纯收入", "本年家庭人口数"),
-                _placed(rec_runs.with_columns(pl.col(RECOMMEND_REASON).list.join("")), rec_rows, base.height),
-                _placed(mea_runs, mea_rows, base.height),
-            ],
-            how="horizontal",
-        )
-        .lazy()
-        .with_columns(
-            _codes_of_mask("_推荐").alias(RECOMMENDED),
-            _codes_of_mask("_已有").alias(EXISTING),
-            pl.col(IMPLEMENTED_COUNT).fill_null(0),
-            pl.col(PLANNED_COUNT).fill_null(0),
-            pl.col(EXPECTED_GAIN).fill_null(0.0),
-            pl.when(decrease).then(shortfall).otherwise(0.0).alias(SHORTFALL),
-        )
-        .with_columns(
-            pl.when(decrease)
-            .then(pl.col(SHORTFALL) <= pl.col(EXPECTED_GAIN))
-            .alias(WILL_RECOVER)
-        )
-        .select(ATTACHED_COLUMNS)
-        .collect(engine=ENGINE)
-    )
-    hh = base.hstack(attached).select(
-        _after(base.columns, "应纳未纳", ATTACHED_COLUMNS)
-    )
-
-    # The household facts the ledger lists beside each measure (an inner join on 户编号, in
-    # the measures' order), taken by the rows found above.
-    found = measure_rows.is_not_null()
-    facts = hh.select(pl.col(list(MEASURE_HOUSEHOLD_COLUMNS)).gather(measure_rows.filter(found)))
-    joined = (
-        measures.filter(found)
-        .hstack(facts)
-        .with_columns(
-            pl.col("措施类型")
-            .replace_strict(MEASURE_NAMES, default=None, return_dtype=pl.String)
-            .alias("措施名称")
-        )
-    )
-    first = [ID, "乡镇", "村", "户主姓名", "措施类型", "措施名称"]
-    joined = joined.select(first + [c for c in joined.columns if c not in first])
-    return hh, joined
+        recommended = _combine_runs(recommended, _RECOMMENDED_AGGS)
+        existing = _combine_runs(existing, _EXISTING_AGGS)
+        rec_rows, mea_rows = _household_rows(base.get_column(ID), recommended, existing)
+    attached = _measure_columns(base, recommended, existing, rec_rows, mea_rows)
+    hh = base.hstack(attached).select(_after(base.columns, "应纳未纳", ATTACHED_COLUMNS))
+    return hh, _measures_with_households(hh, measures, measure_rows)
 
 
 def _household_rows(ids: pl.Series, *frames: pl.DataFrame) -> list[pl.Series]:
@@ -638,3 +598,6 @@ def unmatched_measures(
     return measures.join(households.select(ID), on=ID, how="anti", maintain_order="left").select(
         problem_columns(SHEET_MEASURES, SOURCE_ROW, ID, pl.col(ID), UNMATCHED_MEASURE_CODE, sentence("E301", id=pl.col(ID)))
     )
+
+
+check_condition_names((*catalogue.RECOMMENDATIONS, catalogue.FALLBACK_RECOMMENDATION))  # fails at import
