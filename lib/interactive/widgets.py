@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 
-from lib.report import avoid_slow_imports
+from lib.present.notebook import avoid_slow_imports
 
 avoid_slow_imports()  # FigureWidget pulls in nbformat → jsonschema; skip its slow optional import
 
