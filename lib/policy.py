@@ -11,7 +11,6 @@ its values, not as a path: ``policy_to_dict`` / ``policy_from_dict`` and ``polic
 
 from __future__ import annotations
 
-import json
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -198,8 +197,18 @@ def _toml_value(value) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(float(value))  # repr is the shortest text that reads back to the same float
-    # a JSON string is a TOML basic string (the same escapes)
-    return json.dumps(str(value), ensure_ascii=False)
+    return _toml_string(str(value))
+
+
+def _toml_string(text: str) -> str:
+    # A TOML basic string: quote and backslash escaped, every control character (DEL too,
+    # which JSON would leave as it is) as \uXXXX.
+    def char(c: str) -> str:
+        if c in '"\\':
+            return "\\" + c
+        return f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else c
+
+    return '"' + "".join(map(char, text)) + '"'
 
 
 def policy_to_toml(policy: Policy) -> str:

@@ -127,3 +127,9 @@ def test_policy_dict_is_checked_like_a_file():
     doc["rules"]["flat_band"] = 3
     with pytest.raises(PolicyError, match="flat_band"):
         policy_from_dict(doc)
+
+
+@pytest.mark.parametrize("source", ['引号"与\\反斜杠', "换行\n制表\t", "\x7f\x00", "政策文件 本县参数.toml"])
+def test_any_source_text_survives_toml(source):
+    p = default_policy().with_rules(source=source)
+    assert policy_from_toml(policy_to_toml(p)).source == source

@@ -17,6 +17,7 @@ import nbformat
 import polars as pl
 import pytest
 
+from factories import generated_input
 from lib.io.atomic import atomic_path, write_text
 from lib.report.html import external_references
 from lib.report.index import render_index, write_index
@@ -133,18 +134,7 @@ VILLAGES = pl.DataFrame({
 
 @pytest.fixture(scope="module")
 def input_data():
-    from lib.demo.district import generate_households
-    from lib.io.reader import InputData
-
-    def rows(frame):
-        return frame.with_row_index("来源行号", offset=2).with_columns(pl.col("来源行号").cast(pl.Int64))
-
-    frames = generate_households(30, 7, villages=VILLAGES)
-    problems = pl.DataFrame(schema={c: (pl.Int64 if c == "行号" else pl.String)
-                                    for c in ("工作表", "行号", "列", "值", "代码", "原因")})
-    return InputData(households=rows(frames["households"]), income=rows(frames["income"]),
-                     measures=rows(frames["measures"]), rejects=problems, findings=problems,
-                     rows_read={}, source="测试.xlsx")
+    return generated_input(30, 7, VILLAGES, source="测试.xlsx")
 
 
 @pytest.fixture(scope="module")

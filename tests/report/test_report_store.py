@@ -13,6 +13,7 @@ from lib.policy import default_policy
 from lib.present.tables import village_view
 from lib.report import store
 from lib.rules.analysis import Analysis
+from factories import generated_input
 
 # a name that is no file name, one that looks like a number, a plain one
 VILLAGES = pl.DataFrame({
@@ -23,19 +24,11 @@ VILLAGES = pl.DataFrame({
 
 @pytest.fixture(scope="module")
 def analysis():
-    from lib.demo.district import generate_households
-    from lib.io.reader import InputData
     from lib.rules.analysis import analyze
 
-    def rows(frame):
-        return frame.with_row_index("来源行号", offset=2).with_columns(pl.col("来源行号").cast(pl.Int64))
-
-    frames = generate_households(30, 11, villages=VILLAGES)
     problems = pl.DataFrame({"工作表": ["收入"], "行号": [9], "列": ["务工收入"], "值": ["十"],
                              "代码": ["E1"], "原因": ["不是数字"]})
-    data = InputData(households=rows(frames["households"]), income=rows(frames["income"]),
-                     measures=rows(frames["measures"]), rejects=problems, findings=problems.clear(),
-                     rows_read={}, source="测试.xlsx")
+    data = generated_input(30, 11, VILLAGES, rejects=problems, source="测试.xlsx")
     # a policy changed in code: only its values can travel with the store
     return analyze(data, default_policy().with_rules(flat_band=0.037, source="代码中修改").with_year(2022, dibao_standard=5280))
 
@@ -115,3 +108,11 @@ def test_unknown_village_and_missing_store_are_clear_errors(saved, tmp_path):
         store.load(saved, village="西村")
     with pytest.raises(store.StoreError, match="缺少 store.json"):
         store.load(tmp_path / "无")
+
+
+def test_rows_without_a_village_stay_in_the_district_only(tmp_path, analysis):
+    stray = analysis.measures.head(1).with_columns(pl.lit(None, pl.String).alias("村"))
+    with_stray = replace(analysis, measures=pl.concat([analysis.measures, stray]))
+    folder = store.save(with_stray, tmp_path / "analysis")
+    assert store.load(folder).measures.equals(with_stray.measures)
+    assert store.load(folder, village="东村").measures.get_column("村").null_count() == 0
