@@ -92,6 +92,7 @@ def real_reports(work: Path, villages: int, workers: int) -> dict:
     """``zengshou report`` on a ``villages``-village district: the real briefing notebook,
     ledgers, district overview and index."""
     from lib.report.pipeline import run_report
+    from lib.report.store import read_manifest
 
     workbook = real_district(work, villages)
     start = time.perf_counter()
@@ -103,7 +104,7 @@ def real_reports(work: Path, villages: int, workers: int) -> dict:
     sizes = [r.html_bytes for r in result.villages]
     return {
         "villages": len(result.villages),
-        "households": json.loads((work / "outputs" / "_work" / "analysis" / "summary.json").read_text(encoding="utf-8"))["户数"],
+        "households": read_manifest(work / "outputs" / "_work" / "analysis")["summary"]["户数"],
         "median_per_village_s": round(statistics.median(per_job), 2),
         "p90_per_village_s": round(statistics.quantiles(per_job, n=10)[-1], 2),
         "median_execute_s": round(statistics.median(r.execute_seconds for r in result.villages), 2),

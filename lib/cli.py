@@ -111,7 +111,7 @@ def cmd_demo(args) -> int:
     page = run_what_if(path, args.output, {"posts": PLAN_PRESET.posts}, policy_path=policy,
                        stem=f"{STEM}_方案{PLAN_PRESET.posts}个公益岗")
     print(f"已生成假设分析：{page.html}（用时 {page.seconds:.0f} 秒）")
-    result = report_from_analysis(analysis, args.output, workers=args.workers, policy_path=policy,
+    result = report_from_analysis(analysis, args.output, workers=args.workers,
                                   input_path=path, source=Path(path).name)
     print_summary(result)
     print(f"演示完成，用时 {time.perf_counter() - start:.0f} 秒；打开 {Path(args.output) / 'index.html'} 查看报告")

@@ -3,6 +3,10 @@
 Defaults ship in ``lib/policy_default.toml``; a bureau overrides them with ``--policy FILE``
 (any key it leaves out keeps its default). Validation errors are Chinese sentences that name
 the key, because the file is edited by hand.
+
+A ``Policy`` made in code (``with_rules``, ``with_year``, ``dataclasses.replace``) travels as
+its values, not as a path: ``policy_to_dict`` / ``policy_from_dict`` and ``policy_to_toml`` /
+``policy_from_toml`` are lossless both ways (the report's analysis store keeps the dict).
 """
 
 from __future__ import annotations
@@ -116,9 +120,12 @@ def _check_rule(key: str, value, where: str):
 
 
 def _parse(doc: dict, where: str, base: Policy | None) -> Policy:
-    unknown = set(doc) - {"rules", "years"}
+    unknown = set(doc) - {"rules", "years", "source"}
     if unknown:
         raise PolicyError(f"{where}：未知的配置节 {', '.join(sorted(unknown))}（只允许 [rules] 和 [years.年度]）")
+    source = doc.get("source", where)  # a file may name where its values come from
+    if not isinstance(source, str):
+        raise PolicyError(f"{where}：source 应为文字，实际为 {source!r}")
     rules = {} if base is None else {k: getattr(base, k) for k in _RULE_KEYS}
     for key, value in doc.get("rules", {}).items():
         if key in _RETIRED_KEYS:
@@ -151,7 +158,7 @@ def _parse(doc: dict, where: str, base: Policy | None) -> Policy:
         if values["monitoring_threshold"] <= 0:
             raise PolicyError(f"{where}：[years.{year}] monitoring_threshold 必须大于0")
         years[year] = YearParams(**values)
-    return Policy(**rules, years=MappingProxyType(dict(sorted(years.items()))), source=where)
+    return Policy(**rules, years=MappingProxyType(dict(sorted(years.items()))), source=source)
 
 
 def default_policy() -> Policy:
@@ -172,3 +179,65 @@ def load_policy(path: str | Path | None = None) -> Policy:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PolicyError(f"政策文件 {path.name} 格式错误：{exc}") from None
     return _parse(doc, f"政策文件 {path.name}", base)
+
+
+# ---------------------------------------------------------------------------------------
+# Values, not paths: a Policy as a dict / TOML document and back
+# ---------------------------------------------------------------------------------------
+
+
+def policy_to_dict(policy: Policy) -> dict:
+    """Every value of ``policy`` as a JSON- and TOML-able document (the policy file's shape)."""
+    return {
+        "source": policy.source,
+        "rules": {key: getattr(policy, key) for key in _RULE_KEYS},
+        "years": {
+            str(year): {key: getattr(params, key) for key in sorted(_YEAR_KEYS)}
+            for year, params in sorted(policy.years.items())
+        },
+    }
+
+
+def policy_from_dict(doc: Mapping) -> Policy:
+    """The ``Policy`` of a ``policy_to_dict`` document, checked as a policy file is."""
+    doc = dict(doc)
+    return _parse(doc, str(doc.get("source", "政策参数")), None)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(float(value))  # repr is the shortest text that reads back to the same float
+    return _toml_string(str(value))
+
+
+def _toml_string(text: str) -> str:
+    # A TOML basic string: quote and backslash escaped, every control character (DEL too,
+    # which JSON would leave as it is) as \uXXXX.
+    def char(c: str) -> str:
+        if c in '"\\':
+            return "\\" + c
+        return f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else c
+
+    return '"' + "".join(map(char, text)) + '"'
+
+
+def policy_to_toml(policy: Policy) -> str:
+    """``policy`` as a policy file (``load_policy`` and ``policy_from_toml`` read it back)."""
+    doc = policy_to_dict(policy)
+    lines = [f"source = {_toml_value(doc['source'])}", "", "[rules]"]
+    lines += [f"{key} = {_toml_value(value)}" for key, value in doc["rules"].items()]
+    for year, params in doc["years"].items():
+        lines += ["", f"[years.{year}]"]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in params.items()]
+    return "\n".join(lines) + "\n"
+
+
+def policy_from_toml(text: str) -> Policy:
+    """The ``Policy`` written by ``policy_to_toml`` (every key needed; no defaults filled in)."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"政策参数格式错误：{exc}") from None
+    return policy_from_dict(doc)

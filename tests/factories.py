@@ -123,6 +123,16 @@ def input_data(households, income, measures=(), *, rejects=None, findings=None, 
     )
 
 
+def generated_input(count: int, seed: int, villages: pl.DataFrame, **options):
+    """``input_data`` of a generated district (lib.demo): ``count`` households in ``villages``,
+    rows numbered as the reader numbers them; ``options`` as for ``input_data``."""
+    from lib.demo.district import generate_households
+
+    frames = generate_households(count, seed, villages=villages)
+    numbered = {name: frame.with_row_index(SOURCE_ROW, offset=2).with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+                for name, frame in frames.items()}
+    return input_data(numbered["households"], numbered["income"], numbered["measures"], **options)
+
 # ---------------------------------------------------------------------------------------
 # The rules stage without the measures (for unit tests of rules and of what builds on them)
 # ---------------------------------------------------------------------------------------

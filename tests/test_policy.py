@@ -1,8 +1,23 @@
 """The policy file: defaults, key-by-key override, and Chinese messages for hand-edit mistakes."""
 
-import pytest
+import json
+from types import MappingProxyType
 
-from lib.policy import PolicyError, default_policy, load_policy
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lib.policy import (
+    Policy,
+    PolicyError,
+    YearParams,
+    default_policy,
+    load_policy,
+    policy_from_dict,
+    policy_from_toml,
+    policy_to_dict,
+    policy_to_toml,
+)
 
 
 def write(tmp_path, text):
@@ -82,3 +97,50 @@ def test_every_report_prints_both_pension_keys():
     rows = dict(default_policy().with_rules(dibao_excludes_basic_pension=False).table())
     assert rows["养老金计入家庭纯收入（国家监测系统口径）"] == "是"
     assert rows["低保核算不计基础养老金（过渡期社会救助口径）"] == "否"
+
+
+# ---------------------------------------------------------------------------------------
+# Values, not paths: Policy → dict / TOML → Policy
+# ---------------------------------------------------------------------------------------
+
+_SHARE = st.floats(0.0, 1.0, allow_nan=False)
+_YUAN = st.floats(1.0, 1e6, allow_nan=False)
+
+
+@st.composite
+def policies(draw):
+    years = draw(st.dictionaries(st.integers(2000, 2100), st.builds(YearParams, _YUAN, st.floats(0.0, 1e6)),
+                                 min_size=1, max_size=4))
+    return Policy(
+        flat_band=draw(_SHARE), pension_in_net_income=draw(st.booleans()),
+        dibao_excludes_basic_pension=draw(st.booleans()), orange_drop=draw(_SHARE),
+        orange_multiple=draw(st.floats(1.0, 100.0)), work_cost_deduction=draw(_SHARE),
+        years=MappingProxyType(years), source=draw(st.text(max_size=20)),
+    )
+
+
+@given(policies())
+def test_policy_survives_dict_json_and_toml(p):
+    assert policy_from_dict(policy_to_dict(p)) == p
+    assert policy_from_dict(json.loads(json.dumps(policy_to_dict(p), ensure_ascii=False))) == p
+    assert policy_from_toml(policy_to_toml(p)) == p
+
+
+def test_policy_changed_in_code_reads_back_as_a_policy_file(tmp_path):
+    changed = default_policy().with_rules(flat_band=0.045, source="代码中修改").with_year(2022, dibao_standard=5280)
+    path = write(tmp_path, policy_to_toml(changed))
+    back = load_policy(path)
+    assert back == changed and back.table() == changed.table()
+
+
+def test_policy_dict_is_checked_like_a_file():
+    doc = policy_to_dict(default_policy())
+    doc["rules"]["flat_band"] = 3
+    with pytest.raises(PolicyError, match="flat_band"):
+        policy_from_dict(doc)
+
+
+@pytest.mark.parametrize("source", ['引号"与\\反斜杠', "换行\n制表\t", "\x7f\x00", "政策文件 本县参数.toml"])
+def test_any_source_text_survives_toml(source):
+    p = default_policy().with_rules(source=source)
+    assert policy_from_toml(policy_to_toml(p)).source == source

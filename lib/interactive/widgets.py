@@ -8,7 +8,7 @@ the papermill (static) run of the what-if notebook draws the same charts without
 
 from __future__ import annotations
 
-from lib.report import avoid_slow_imports
+from lib.present.notebook import avoid_slow_imports
 
 avoid_slow_imports()  # FigureWidget pulls in nbformat → jsonschema; skip its slow optional import
 

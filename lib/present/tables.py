@@ -398,8 +398,8 @@ def village_view(analysis, village: str):
     Every frame with a 村 column keeps that village's rows (ledger views too; a view without
     村 is a district aggregate and is left out, the 全区 rows too); fgt keeps the village's
     and the 全区 rows.
-    ``transitions`` and ``summary`` stay district-wide. Works on ``lib.rules.analysis.Analysis``
-    and on ``lib.report.SavedAnalysis`` alike (both are dataclasses). An empty ``village``
+    ``transitions`` and ``summary`` stay district-wide. A village's load from the analysis
+    store (``lib.report.store.load(folder, village)``) is already this view. An empty ``village``
     means the first village by name (a report notebook opened without parameters).
     """
     from dataclasses import fields, replace

@@ -8,7 +8,7 @@ trail); a failed cell raises ``NotebookFailed``.
 
 Kernel start-up is most of a small notebook's cost, so a report worker keeps one *warm*
 kernel: while village N runs, the kernel for village N+1 is already starting and importing
-polars/plotly/lib (``lib.report.warm_kernel``, run by IPython's ``exec_lines`` before the
+polars/plotly/lib (``lib.present.notebook.warm_kernel``, run by IPython's ``exec_lines`` before the
 kernel reports ready). Every notebook still gets a fresh kernel of its own — warm kernels
 are never reused — so no state passes from one village to the next.
 
@@ -17,7 +17,7 @@ two kernels pick the same free port, one dies before answering ``kernel_info``) 
 retried once with a new kernel. Only failures while *starting* the kernel are retried
 (``KernelStartError``); an error in a cell is the notebook's, not the machine's.
 
-The plotly renderer is set by the notebook itself (``lib.report.setup_notebook``); the
+The plotly renderer is set by the notebook itself (``lib.present.notebook.setup_notebook``); the
 kernel's environment also carries ``ZENGSHOU_REPORT=1`` so a notebook can tell that it runs
 in a batch.
 """
@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib.report import WARM_MODULES, avoid_slow_imports
+from lib.present.notebook import WARM_MODULES, avoid_slow_imports
 
 avoid_slow_imports()
 
@@ -176,7 +176,7 @@ def notebook_imports(template: str | Path) -> tuple[str, ...]:
 
 def _warm_line(modules: tuple[str, ...]) -> str:
     # Runs in the kernel's user namespace before it reports ready; leaves no name behind.
-    return f"import lib.report as _zs; _zs.warm_kernel({tuple(modules)!r}); del _zs"
+    return f"import lib.present.notebook as _zs; _zs.warm_kernel({tuple(modules)!r}); del _zs"
 
 
 class KernelPool:

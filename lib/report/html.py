@@ -8,10 +8,10 @@ nbconvert's ``lab`` template is the base; what it would fetch from a CDN is take
   no LaTeX, no mermaid and no live widgets (widgets need a kernel; interactivity comes from
   plotly itself).
 - plotly's "notebook" renderer adds ``<script src=".../mathjax/...">`` to every figure;
-  ``strip_cdn_mathjax`` removes it from the outputs (``lib.report.setup_notebook`` already
+  ``strip_cdn_mathjax`` removes it from the outputs (``lib.present.notebook.setup_notebook`` already
   avoids it at the source; this is the safety net for a notebook that does not call it).
 - plotly.js is embedded exactly once: if no output carries it (a report run, see
-  ``lib.report.setup_notebook``) and some output draws a figure, it goes into ``<head>``;
+  ``lib.present.notebook.setup_notebook``) and some output draws a figure, it goes into ``<head>``;
   a notebook run interactively already has it in its first figure's output.
 
 Code cells are hidden (input and prompts), stderr streams (warnings) are left out — they
@@ -32,21 +32,15 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from lib.report import avoid_slow_imports
 from lib.io.atomic import write_bytes
 from lib.present.format import escape  # the one escaper (with the backtick guard)
+from lib.present.notebook import FONT_STACK, avoid_slow_imports, strip_cdn_mathjax
 
 avoid_slow_imports()
 
 import nbformat
 
 MAX_HTML_BYTES = 6 * 1024 * 1024  # a briefing is mailed and copied on USB sticks
-
-# Chinese first, then Latin fallbacks; only fonts already on the reader's machine.
-FONT_STACK = (
-    '"PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "微软雅黑", "Noto Sans CJK SC", '
-    '"Source Han Sans SC", "WenQuanYi Micro Hei", "SimHei", "Helvetica Neue", Arial, sans-serif'
-)
 
 _TEMPLATE = (
     """{%- extends 'index.html.j2' -%}
@@ -75,13 +69,6 @@ body.jp-Notebook { font-family: """
 {%- endblock extra_css -%}
 """
 )
-
-# plotly's HtmlRenderer.to_mimebundle always asks for MathJax from cdnjs.
-_CDN_MATHJAX_TAG = re.compile(
-    r"<script\b[^>]*\bsrc\s*=\s*[\"'](?:https?:)?//[^\"']*mathjax[^\"']*[\"'][^>]*>\s*</script>",
-    re.IGNORECASE,
-)
-
 
 @dataclass(frozen=True)
 class HtmlReport:
@@ -256,10 +243,6 @@ def report_exporter():
     return exporter
 
 
-def strip_cdn_mathjax(text: str) -> str:
-    return _CDN_MATHJAX_TAG.sub("", text)
-
-
 _PLOTLYJS_BANNER = "* plotly.js v"  # first lines of the plotly.js bundle
 _PLOTLY_FIGURE = "Plotly.newPlot("
 
@@ -355,7 +338,6 @@ class ReportTooLarge(RuntimeError):
 
 
 __all__ = [
-    "FONT_STACK",
     "MAX_HTML_BYTES",
     "HtmlReport",
     "OfflineError",

@@ -2,8 +2,9 @@
 
     run_report(input, out_dir)                      # what the CLI calls
       analyse_input        read the workbook and apply the rules, once
-      save_analysis        → out_dir/_work/analysis/ (parquet + json, read by every notebook)
-      run_village_job      per village, in a process pool (or on a dask cluster):
+      store.save           → out_dir/_work/analysis/ (partitioned by village, policy values inside)
+      run_village_job      per village, in a process pool (or on a dask cluster); the notebook
+                           and the ledger load only that village from the store:
                              papermill → notebooks/<村>.ipynb (kept for audit)
                              nbconvert → <村>.html (offline check, size check)
                              ledger    → <村>_台账.xlsx
@@ -34,13 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lib.catalogue import DECREASE, NOT_SURVEYED, ORANGE, RED
-from lib.report import (
-    DISTRICT_PARAMETERS,
-    VILLAGE_PARAMETERS,
-    avoid_slow_imports,
-    load_analysis,
-    save_analysis,
-)
+from lib.present.notebook import avoid_slow_imports
+from lib.report import store
 
 avoid_slow_imports()  # this process imports papermill (→ nbformat → jsonschema) too
 
@@ -53,6 +49,11 @@ VILLAGE_TITLE = "增收监测简报"  # after the village's name
 LEDGER_SUFFIX = "_台账.xlsx"
 EXECUTED_DIR = "notebooks"  # executed notebooks, kept for audit
 WORK_DIR = "_work"
+STORE_DIR = "analysis"  # under WORK_DIR: the analysis store
+
+# What the pipeline injects (lib/report/__init__.py); a notebook gets those it declares.
+VILLAGE_PARAMETERS = ("village", "store_dir", "input_path", "output_dir")
+DISTRICT_PARAMETERS = ("store_dir", "input_path", "output_dir")
 
 _RESERVED_STEMS = {"index", DISTRICT_STEM}
 _BAD_FILE_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
@@ -73,7 +74,7 @@ class VillageJob:
     title: str  # the page title
     template: str
     out_dir: str
-    analysis_dir: str
+    store_dir: str  # the analysis store; the worker loads only this job's village from it
     parameters: dict
     ledger: bool  # write <stem>_台账.xlsx (the district ledger is written by the parent)
     kernel_name: str = "python3"
@@ -138,7 +139,6 @@ def file_stems(villages: list[str]) -> dict[str, str]:
 # ---------------------------------------------------------------------------------------
 
 _READY: set[tuple[str, str]] = set()
-_ANALYSES: dict[tuple[str, int], object] = {}
 
 
 def prepare_worker(template: str, kernel_name: str = "python3", kernel_log: str | None = None) -> None:
@@ -157,15 +157,6 @@ def prepare_worker(template: str, kernel_name: str = "python3", kernel_log: str 
 
     render_html(nbformat.v4.new_notebook(), "")
     _READY.add(key)
-
-
-def _analysis(analysis_dir: str):
-    # Loaded once per worker and run (a dask worker outlives one run: key on the save time).
-    key = (analysis_dir, (Path(analysis_dir) / "meta.json").stat().st_mtime_ns)
-    if key not in _ANALYSES:
-        _ANALYSES.clear()
-        _ANALYSES[key] = load_analysis(analysis_dir)
-    return _ANALYSES[key]
 
 
 def run_village_job(job: VillageJob) -> VillageResult:
@@ -209,7 +200,8 @@ def run_village_job(job: VillageJob) -> VillageResult:
         t = time.perf_counter()
         from lib.report.excel import write_village_ledger
 
-        path = write_village_ledger(out_dir / f"{job.stem}{LEDGER_SUFFIX}", _analysis(job.analysis_dir), job.village)
+        village = store.load(job.store_dir, village=job.village)
+        path = write_village_ledger(out_dir / f"{job.stem}{LEDGER_SUFFIX}", village, job.village)
         result.ledger = Path(path).name
         result.ledger_seconds = time.perf_counter() - t
 
@@ -332,7 +324,7 @@ def _initialise_worker(template: str, kernel_name: str, log_pattern: str) -> Non
 
 
 def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, scheduler=None,
-                         policy_path=None, input_path=None, source="",
+                         input_path=None, source="",
                          notebook_dir=NOTEBOOK_DIR, village_notebook=None, district_notebook=None,
                          kernel_name="python3", timeout=600, progress=True) -> ReportResult:
     """Everything after the analysis: save it, run the jobs, write ledgers and the index."""
@@ -342,8 +334,7 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
     start = time.perf_counter()
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    analysis_dir = out_dir / WORK_DIR / "analysis"
-    save_analysis(analysis, analysis_dir, policy_path=policy_path, source=source)
+    store_dir = store.save(analysis, out_dir / WORK_DIR / STORE_DIR)
 
     village_template = Path(village_notebook or Path(notebook_dir) / VILLAGE_NOTEBOOK).resolve()
     district_template = Path(district_notebook or Path(notebook_dir) / DISTRICT_NOTEBOOK).resolve()
@@ -357,9 +348,8 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
     stems = file_stems(chosen)
 
     values = {
-        "analysis_dir": str(analysis_dir),
+        "store_dir": str(store_dir),
         "input_path": str(Path(input_path).resolve()) if input_path else "",
-        "policy_path": str(Path(policy_path).resolve()) if policy_path else "",
         "output_dir": str(out_dir),
     }
     declared = declared_parameters(village_template)
@@ -368,14 +358,14 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
     jobs = []
     if district_template.is_file():
         jobs.append(VillageJob(
-            "全区", DISTRICT_STEM, DISTRICT_TITLE, str(district_template), str(out_dir), str(analysis_dir),
+            "全区", DISTRICT_STEM, DISTRICT_TITLE, str(district_template), str(out_dir), str(store_dir),
             _parameters(DISTRICT_PARAMETERS, declared_parameters(district_template), values),
             ledger=False, kernel_name=kernel_name, timeout=timeout,
         ))
     for village in chosen:
         jobs.append(VillageJob(
             village, stems[village], f"{village}{VILLAGE_TITLE}", str(village_template), str(out_dir),
-            str(analysis_dir), _parameters(VILLAGE_PARAMETERS, declared, dict(values, village=village)),
+            str(store_dir), _parameters(VILLAGE_PARAMETERS, declared, dict(values, village=village)),
             ledger=True, kernel_name=kernel_name, timeout=timeout,
         ))
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
@@ -437,7 +427,7 @@ def run_report(input_path, out_dir, villages=None, workers=None, scheduler=None,
     analysis = analyse_input(input_path, policy_path, years)
     result = report_from_analysis(
         analysis, out_dir, villages=villages, workers=workers, scheduler=scheduler,
-        policy_path=policy_path, input_path=input_path, source=Path(input_path).name,
+        input_path=input_path, source=Path(input_path).name,
         notebook_dir=notebook_dir, progress=progress, **options,
     )
     if progress:

@@ -23,12 +23,13 @@ VILLAGES = pl.DataFrame({
 
 @pytest.fixture(scope="module")
 def small_case(tmp_path_factory):
-    """A 70-household input workbook and its analysis saved as the pipeline saves it."""
+    """A 70-household input workbook, its analysis, and the store the pipeline saves — of an
+    analysis by a policy changed in code (another flat band), to show it reaches the kernel."""
     from lib.rules.analysis import analyze
     from lib.demo.district import generate_households
     from lib.policy import default_policy
     from lib.io.reader import read_input
-    from lib.report import save_analysis
+    from lib.report import store
     from lib.io.template import write_input_workbook
 
     folder = tmp_path_factory.mktemp("case")
@@ -36,7 +37,8 @@ def small_case(tmp_path_factory):
     workbook = write_input_workbook(folder / "输入.xlsx", frames["households"], frames["income"], frames["measures"])
     data = read_input(workbook)
     analysis = analyze(data, default_policy())
-    save_analysis(analysis, folder / "analysis", source=workbook.name)
+    changed = default_policy().with_rules(flat_band=0.045, source="代码中修改的参数")
+    store.save(analyze(data, changed), folder / "analysis")
     return folder, workbook, analysis
 
 
@@ -91,8 +93,8 @@ def test_committed_notebooks_have_no_outputs_and_a_parameters_cell():
 def test_village_report_runs_on_a_small_case(small_case, tmp_path):
     folder, workbook, analysis = small_case
     nb = _run("village_report.ipynb", tmp_path / "一村.ipynb", {
-        "village": "一村", "analysis_dir": str(folder / "analysis"), "input_path": str(workbook),
-        "policy_path": "", "output_dir": str(tmp_path),
+        "village": "一村", "store_dir": str(folder / "analysis"), "input_path": str(workbook),
+        "output_dir": str(tmp_path),
     })
     _check_clean(nb)
     text = _text(nb)
@@ -110,13 +112,14 @@ def test_village_report_runs_on_a_small_case(small_case, tmp_path):
     for value in pl.concat([hh.get_column("证件号码"), hh.get_column("联系电话")]).drop_nulls():
         assert value not in text
     assert re.search(r"\d{6}\*{8}[\dX]{4}", text)
-    assert "2022 年监测线 / 低保标准" in text  # the parameters used
+    assert "2022 年监测线 / 低保标准" in text  # the parameters used: the store's, made in code
+    assert "±4.5%" in text and "代码中修改的参数" in text
 
 
 def test_district_overview_runs_standalone_from_the_workbook(small_case, tmp_path):
     _, workbook, analysis = small_case
     nb = _run("district_overview.ipynb", tmp_path / "district.ipynb", {
-        "analysis_dir": "", "input_path": str(workbook), "policy_path": "", "output_dir": str(tmp_path),
+        "store_dir": "", "input_path": str(workbook), "policy_path": "", "output_dir": str(tmp_path),
     })
     _check_clean(nb)
     text = _text(nb)

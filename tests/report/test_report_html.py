@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from lib.report import html as report_html
-from lib.report import offline_notebook_renderer
+from lib.present.notebook import offline_notebook_renderer
 from lib.report.html import (
     OfflineError,
     ReportTooLarge,

@@ -1,4 +1,4 @@
-"""The report machinery: atomic writes, index.html, the saved analysis, papermill runs, the pipeline.
+"""The report machinery: atomic writes, index.html, papermill runs, the pipeline (the store: test_report_store).
 
 Tests that start kernels are marked slow; they run the tiny notebook in tests/notebooks.
 """
@@ -17,7 +17,7 @@ import nbformat
 import polars as pl
 import pytest
 
-from lib.report import load_analysis, save_analysis
+from factories import generated_input
 from lib.io.atomic import atomic_path, write_text
 from lib.report.html import external_references
 from lib.report.index import render_index, write_index
@@ -123,7 +123,7 @@ def test_index_figures_come_from_the_analysis_summary():
 
 
 # ---------------------------------------------------------------------------------------
-# A small real analysis, saved and loaded
+# A small real analysis
 # ---------------------------------------------------------------------------------------
 
 VILLAGES = pl.DataFrame({
@@ -133,36 +133,16 @@ VILLAGES = pl.DataFrame({
 
 
 @pytest.fixture(scope="module")
-def analysis():
-    from lib.rules.analysis import analyze
-    from lib.demo.district import generate_households
+def input_data():
+    return generated_input(30, 7, VILLAGES, source="测试.xlsx")
+
+
+@pytest.fixture(scope="module")
+def analysis(input_data):
     from lib.policy import default_policy
-    from lib.io.reader import InputData
+    from lib.rules.analysis import analyze
 
-    def rows(frame):
-        return frame.with_row_index("来源行号", offset=2).with_columns(pl.col("来源行号").cast(pl.Int64))
-
-    frames = generate_households(30, 7, villages=VILLAGES)
-    problems = pl.DataFrame(schema={c: (pl.Int64 if c == "行号" else pl.String)
-                                    for c in ("工作表", "行号", "列", "值", "代码", "原因")})
-    data = InputData(households=rows(frames["households"]), income=rows(frames["income"]),
-                     measures=rows(frames["measures"]), rejects=problems, findings=problems,
-                     rows_read={}, source="测试.xlsx")
-    return analyze(data, default_policy())
-
-
-def test_saved_analysis_reads_back_the_same(tmp_path, analysis):
-    folder = save_analysis(analysis, tmp_path / "analysis", source="测试.xlsx")
-    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    assert meta["year_last"] == analysis.year_last and meta["source"] == "测试.xlsx"
-    back = load_analysis(folder)
-    assert back.households.equals(analysis.households)  # list columns and dtypes survive parquet
-    assert back.risks.equals(analysis.risks) and back.fgt.equals(analysis.fgt)
-    assert set(back.ledger) == set(analysis.ledger)
-    assert all(back.ledger[k].equals(v) for k, v in analysis.ledger.items())
-    assert back.summary == json.loads(json.dumps(analysis.summary, default=str))
-    assert back.policy.table() == analysis.policy.table()
-    assert (back.year_last, back.year_this) == (analysis.year_last, analysis.year_this)
+    return analyze(input_data, default_policy())
 
 
 # ---------------------------------------------------------------------------------------
@@ -283,9 +263,14 @@ def test_a_cell_error_is_not_retried(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_pipeline_reports_every_village_and_survives_a_failing_one(tmp_path, monkeypatch, analysis, capsys):
+def test_pipeline_reports_every_village_and_survives_a_failing_one(tmp_path, monkeypatch, input_data, capsys):
+    from lib.policy import default_policy
     from lib.report import pipeline
+    from lib.rules.analysis import analyze
 
+    # a policy changed in code, never written to a file: it reaches every kernel as values
+    policy = default_policy().with_rules(flat_band=0.045, source="代码中修改的参数")
+    analysis = analyze(input_data, policy)
     monkeypatch.setattr(pipeline, "analyse_input", lambda *args, **kwargs: analysis)
     out = tmp_path / "outputs"
     out.mkdir()
@@ -311,12 +296,16 @@ def test_pipeline_reports_every_village_and_survives_a_failing_one(tmp_path, mon
         page = (out / r.html).read_text(encoding="utf-8")
         assert r.html_bytes == len(page.encode("utf-8")) <= 6 * 1024 * 1024
         assert external_references(page) == [] and page.count(PLOTLYJS_BANNER) == 1
-        # the notebook read the saved analysis, with its own village injected
-        assert f"分析结果：{village} {counts[village]} 户" in html.unescape(page)
+        # the kernel loaded its own village from the store, with the policy made in code
+        assert (f"分析结果：{village} {counts[village]} 户，2021—2022 年度，持平区间 0.045，参数来源 代码中修改的参数"
+                in html.unescape(page))
         assert "<i>" not in page  # the hostile name is text wherever it appears
-        with zipfile.ZipFile(out / r.ledger) as book:  # a real workbook
+        with zipfile.ZipFile(out / r.ledger) as book:  # a real workbook, by the policy made in code
             assert "xl/workbook.xml" in book.namelist()
+            assert "±4.5%" in book.read("xl/sharedStrings.xml").decode("utf-8")
     assert result.district.ok and (out / "district.html").exists()
+    district_page = html.unescape((out / "district.html").read_text(encoding="utf-8"))
+    assert f"分析结果：全区 {analysis.households.height} 户" in district_page and "持平区间 0.045" in district_page
     assert result.district_ledger == "district_台账.xlsx" and (out / result.district_ledger).exists()
 
     index = result.index.read_text(encoding="utf-8")
