@@ -26,6 +26,19 @@ class YearParams:
 
 
 @dataclass(frozen=True)
+class QualityParams:
+    """Thresholds of the data checks (数据核查, lib/rules/quality.py); [quality] in the file."""
+
+    monthly_wage_min: float = 400.0  # 务工月收入 below this is doubtful (yuan/month)
+    monthly_wage_max: float = 30000.0  # and above this
+    labour_age_min: int = 16  # under this age a member is not labour, nor holds a post
+    senior_age: int = 60  # from this age a member is not 普通/技能劳动力 (16–59 = working age)
+    post_age_max: int = 70  # from this age a member no longer holds a public-welfare post
+    posts_per_household_max: int = 2  # more posts than this in one household are doubtful
+    per_capita_tolerance: float = 1.0  # computed vs exported 人均纯收入 may differ this much (yuan)
+
+
+@dataclass(frozen=True)
 class Policy:
     flat_band: float = 0.02
     exclude_basic_pension: bool = True
@@ -34,6 +47,7 @@ class Policy:
     work_cost_deduction: float = 0.0
     years: Mapping[int, YearParams] = field(default_factory=lambda: MappingProxyType({}))
     source: str = "默认参数"
+    quality: QualityParams = QualityParams()
 
     def year(self, year: int) -> YearParams:
         try:
@@ -79,6 +93,13 @@ class Policy:
             p = self.years[y]
             dibao = f"{p.dibao_standard:,.0f} 元" if p.dibao_standard > 0 else "未设置"
             rows.append((f"{y} 年监测线 / 低保标准", f"{p.monitoring_threshold:,.0f} 元 / {dibao}"))
+        q = self.quality
+        rows += [
+            ("数据核查：务工月收入合理范围", f"{q.monthly_wage_min:,.0f}—{q.monthly_wage_max:,.0f} 元/月"),
+            ("数据核查：劳动力年龄", f"{q.labour_age_min}—{q.senior_age - 1} 岁（{q.senior_age} 岁以上不计普通、技能劳动力）"),
+            ("数据核查：公益岗位年龄上限 / 每户岗位数上限", f"未满 {q.post_age_max} 岁 / {q.posts_per_household_max} 个"),
+            ("数据核查：人均纯收入与系统导出允许相差", f"{q.per_capita_tolerance:g} 元"),
+        ]
         return rows
 
 
@@ -90,6 +111,39 @@ _RULE_KEYS = {
     "work_cost_deduction": (float, 0.0, 1.0),
 }
 _YEAR_KEYS = {"monitoring_threshold", "dibao_standard"}
+# [quality]: key → (type, lowest, highest)
+_QUALITY_KEYS = {
+    "monthly_wage_min": (float, 0.0, 1e6),
+    "monthly_wage_max": (float, 0.0, 1e7),
+    "labour_age_min": (int, 0, 30),
+    "senior_age": (int, 30, 120),
+    "post_age_max": (int, 30, 120),
+    "posts_per_household_max": (int, 0, 100),
+    "per_capita_tolerance": (float, 0.0, 1e6),
+}
+
+
+def _parse_quality(section, where: str, base: QualityParams) -> QualityParams:
+    if not isinstance(section, dict):
+        raise PolicyError(f"{where}：[quality] 应为一节参数")
+    values = {}
+    for key, value in section.items():
+        if key not in _QUALITY_KEYS:
+            raise PolicyError(f"{where}：[quality] 中有未知参数 {key}（可用：{'、'.join(_QUALITY_KEYS)}）")
+        kind, low, high = _QUALITY_KEYS[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and value != int(value)):
+            raise PolicyError(f"{where} [quality]：{key} 应为{'整数' if kind is int else '数字'}，实际为 {value!r}")
+        if not (low <= value <= high):
+            raise PolicyError(f"{where} [quality]：{key} = {value} 超出允许范围 [{low}, {high}]")
+        values[key] = kind(value)
+    from dataclasses import replace
+
+    params = replace(base, **values)
+    if params.monthly_wage_min >= params.monthly_wage_max:
+        raise PolicyError(f"{where} [quality]：monthly_wage_min 应小于 monthly_wage_max")
+    if params.labour_age_min >= params.senior_age:
+        raise PolicyError(f"{where} [quality]：labour_age_min 应小于 senior_age")
+    return params
 
 
 def _check_rule(key: str, value, where: str):
@@ -106,9 +160,11 @@ def _check_rule(key: str, value, where: str):
 
 
 def _parse(doc: dict, where: str, base: Policy | None) -> Policy:
-    unknown = set(doc) - {"rules", "years"}
+    unknown = set(doc) - {"rules", "years", "quality"}
     if unknown:
-        raise PolicyError(f"{where}：未知的配置节 {', '.join(sorted(unknown))}（只允许 [rules] 和 [years.年度]）")
+        raise PolicyError(
+            f"{where}：未知的配置节 {', '.join(sorted(unknown))}（只允许 [rules]、[quality] 和 [years.年度]）"
+        )
     rules = {} if base is None else {k: getattr(base, k) for k in _RULE_KEYS}
     for key, value in doc.get("rules", {}).items():
         if key not in _RULE_KEYS:
@@ -139,7 +195,8 @@ def _parse(doc: dict, where: str, base: Policy | None) -> Policy:
         if values["monitoring_threshold"] <= 0:
             raise PolicyError(f"{where}：[years.{year}] monitoring_threshold 必须大于0")
         years[year] = YearParams(**values)
-    return Policy(**rules, years=MappingProxyType(dict(sorted(years.items()))), source=where)
+    quality = _parse_quality(doc.get("quality", {}), where, QualityParams() if base is None else base.quality)
+    return Policy(**rules, years=MappingProxyType(dict(sorted(years.items()))), source=where, quality=quality)
 
 
 def default_policy() -> Policy:

@@ -42,7 +42,7 @@ Excel or recomputes the rules::
     meta.json                 {"year_last", "year_this", "policy_path", "source", "tables", "ledger"}
     summary.json              Analysis.summary (district figures)
     <table>.parquet           households, items, risks, recommendations, measures, fgt,
-                              transitions, rejects, findings (the Analysis fields)
+                              transitions, rejects, findings, quality (the Analysis fields)
     ledger/<view>.parquet     one file per Analysis.ledger view (the file name is the view)
 
 ``load_analysis(dir)`` returns a ``SavedAnalysis`` with the same field names as
@@ -63,7 +63,7 @@ from typing import Any
 
 ANALYSIS_TABLES = (
     "households", "items", "risks", "recommendations", "measures", "fgt", "transitions",
-    "rejects", "findings",
+    "rejects", "findings", "quality",
 )
 VILLAGE_PARAMETERS = ("village", "analysis_dir", "input_path", "policy_path", "output_dir")
 DISTRICT_PARAMETERS = ("analysis_dir", "input_path", "policy_path", "output_dir")
@@ -200,6 +200,7 @@ class SavedAnalysis:
     transitions: Any
     rejects: Any
     findings: Any
+    quality: Any  # 数据核查 findings (FINDING_COLUMNS); empty for a folder saved before they existed
     ledger: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     summary: dict = field(default_factory=dict)
     source: str = ""
