@@ -350,6 +350,8 @@ def _household_facts(
         base.join(paid, on=ID, how="left", maintain_order="left")
         .join(_member_counts(members), on=ID, how="left", maintain_order="left")
         .with_columns(
+            # the item table leaves out items that are 0 in both years: 0 when this year was surveyed
+            pl.when(pl.col(PC_THIS).is_not_null()).then(pl.col(DIBAO_PAID).fill_null(0.0)).alias(DIBAO_PAID),
             _household_label(),
             pl.lit(None, dtype=pl.String).alias(SHEET),
             pl.lit(None, dtype=pl.Int64).alias(ROW),
