@@ -501,3 +501,83 @@ SOURCE_ROW = "来源行号"
 
 # The rejects table every reader and check appends to
 REJECT_COLUMNS = ("工作表", "行号", "列", "值", "代码", "原因")
+
+# ---------------------------------------------------------------------------------------
+# Person rows of a national-system export
+# ---------------------------------------------------------------------------------------
+# One row per member and year (the export's own grain); a workbook has none, so every
+# frame below is empty then and the checks that need members do not fire.
+
+PERSON_SCHEMA: dict[str, pl.DataType] = {
+    "户编号": pl.String(), "年度": pl.Int64(), "人编号": pl.String(), "与户主关系": pl.String(),
+    "证件类型": pl.String(),
+    "年龄": pl.Int64(),  # on 31 December of 年度; null = unknown
+    "劳动技能": pl.String(),  # one of LABOUR_SKILLS; null = left blank
+    "在校生状况": pl.String(),  # null = not in school
+    "健康状况": pl.String(), "务工月数": pl.Float64(), "务工月收入": pl.Float64(),
+    "公益岗位": pl.Boolean(), "享受低保": pl.Boolean(), "享受特困": pl.Boolean(),
+    "来源工作表": pl.String(), "来源行号": pl.Int64(),
+}
+
+
+def empty_persons() -> pl.DataFrame:
+    """No person rows, in PERSON_SCHEMA (the persons of a workbook input)."""
+    return pl.DataFrame(schema=PERSON_SCHEMA)
+
+
+# 劳动技能 as the system records it. 弱/半 labour is labour (it can hold a post); the last two
+# are "no labour" (无劳动能力) for the posts, 特困 and 兜底 checks.
+FULL_LABOUR = ("普通劳动力", "技能劳动力")
+WEAK_LABOUR = "弱劳动力或半劳动力"
+NO_LABOUR = ("丧失劳动力", "无劳动力")
+LABOUR_KINDS = (*FULL_LABOUR, WEAK_LABOUR)
+LABOUR_SKILLS = (*LABOUR_KINDS, *NO_LABOUR)
+
+# ---------------------------------------------------------------------------------------
+# Data-quality rules (数据核查)
+# ---------------------------------------------------------------------------------------
+# One rule a row: its code (label and sentence in lib/codes.py, stage 核查), its level, the
+# name of its predicate (registered in lib/rules/quality.py under the code), whose rows it
+# checks, and the columns it reads beyond the contract's: a rule whose columns the input
+# does not have (a workbook has no 风险是否消除) does not fire. Thresholds are policy
+# ([quality] in the policy file), never written into a rule.
+
+PERSON, HOUSEHOLD = "人", "户"
+FINDING_LEVEL = "提示"  # = lib.codes.FINDING (codes imports this module, not the reverse)
+
+
+@dataclass(frozen=True)
+class QualityRule:
+    code: str
+    level: str
+    predicate: str  # the registered function's name
+    checks: str  # PERSON (one finding per member) or HOUSEHOLD
+    needs: tuple[str, ...] = ()  # optional columns it reads (of persons or households)
+
+
+QUALITY_RULES: tuple[QualityRule, ...] = (
+    QualityRule("W501", FINDING_LEVEL, "wage_too_low", PERSON),
+    QualityRule("W502", FINDING_LEVEL, "wage_too_high", PERSON),
+    QualityRule("W503", FINDING_LEVEL, "post_too_old", PERSON),
+    QualityRule("W504", FINDING_LEVEL, "post_too_young", PERSON),
+    QualityRule("W505", FINDING_LEVEL, "post_without_labour", PERSON),
+    QualityRule("W506", FINDING_LEVEL, "too_many_posts", HOUSEHOLD),
+    QualityRule("W507", FINDING_LEVEL, "child_as_labour", PERSON),
+    QualityRule("W508", FINDING_LEVEL, "senior_as_full_labour", PERSON),
+    QualityRule("W509", FINDING_LEVEL, "pupil_as_labour", PERSON),
+    QualityRule("W510", FINDING_LEVEL, "skill_blank", PERSON),
+    QualityRule("W511", FINDING_LEVEL, "work_without_labour", PERSON),
+    QualityRule("W512", FINDING_LEVEL, "tekun_with_labour", PERSON),
+    QualityRule("W513", FINDING_LEVEL, "no_labour_no_safety_net", HOUSEHOLD),
+    QualityRule("W514", FINDING_LEVEL, "eliminated_below_line", HOUSEHOLD, ("风险是否消除",)),
+    QualityRule("W515", FINDING_LEVEL, "should_monitor", HOUSEHOLD),
+    QualityRule("W516", FINDING_LEVEL, "dibao_paid_not_enrolled", HOUSEHOLD),
+    QualityRule("W517", FINDING_LEVEL, "dibao_enrolled_not_paid", HOUSEHOLD),
+    QualityRule("W518", FINDING_LEVEL, "unstable_work_without_labour", HOUSEHOLD, ("务工不稳风险",)),
+    QualityRule("W519", FINDING_LEVEL, "per_capita_differs", HOUSEHOLD, ("本年系统人均纯收入",)),
+)
+QUALITY_RULE_BY_CODE = {r.code: r for r in QUALITY_RULES}
+
+# One finding row: who (户编号, 村), which rule (代码, 级别), the sentence (说明), and where in
+# the input it was seen (工作表, 行号; null for a household-level check).
+FINDING_COLUMNS = ("户编号", "村", "代码", "级别", "说明", "工作表", "行号")

@@ -17,9 +17,9 @@ from string import Formatter
 
 import polars as pl
 
-from lib.catalogue import REJECT_COLUMNS
+from lib.catalogue import FINDING_LEVEL, REJECT_COLUMNS
 
-REJECT, FINDING = "拒收", "提示"  # a rejected row is not used; a finding is a row used but doubtful
+REJECT, FINDING = "拒收", FINDING_LEVEL  # a rejected row is not used; a finding is a row used but doubtful
 
 
 class InputError(ValueError):
@@ -31,7 +31,7 @@ class Code:
     code: str
     level: str  # REJECT or FINDING
     label: str  # the short Chinese name of the rule
-    stage: str  # who reports it: 读取 (reader), 导出 (system export), 研判 (rules)
+    stage: str  # who reports it: 读取 (reader), 导出 (system export), 研判 (rules), 核查 (data checks)
     template: str = ""  # the fixed part of the sentence, when the caller does not compose one
 
 
@@ -73,6 +73,45 @@ CODES: tuple[Code, ...] = (
     Code("E403", REJECT, "同一户同一年度重复", "研判"),
     Code("W401", FINDING, "减收原因与收入数据不符", "研判",
          "减收原因对应风险点{code}（{label}），但两年收入数据中没有相应减少；按收入数据研判"),
+    # The data checks (lib/rules/quality.py; one row each in lib.catalogue.QUALITY_RULES).
+    # {户} is the household (户主姓名 + 户), {成员} the member and the row they were read from.
+    Code("W501", FINDING, "务工月收入过低", "核查",
+         "{户}{成员}务工月收入{务工月收入}元，低于{下限}元，请核实务工收入是否填写完整"),
+    Code("W502", FINDING, "务工月收入过高", "核查",
+         "{户}{成员}务工月收入{务工月收入}元，高于{上限}元，请核实是否多填了位数或把年收入填成了月收入"),
+    Code("W503", FINDING, "公益岗位人员年龄过大", "核查",
+         "{户}{成员}{年龄}岁，已满{上限}岁仍在公益岗位，请核实是否应按规定退岗"),
+    Code("W504", FINDING, "公益岗位人员未满16岁", "核查",
+         "{户}{成员}{年龄}岁，未满{下限}岁，不应安排公益岗位，请核实"),
+    Code("W505", FINDING, "公益岗位人员无劳动能力", "核查",
+         "{户}{成员}劳动技能为{劳动技能}，却在公益岗位，请核实劳动能力或岗位安排"),
+    Code("W506", FINDING, "一户公益岗位过多", "核查",
+         "{户}有{人数}人在公益岗位，超过每户{上限}人，请核实是否一户多岗"),
+    Code("W507", FINDING, "未满16岁计为劳动力", "核查",
+         "{户}{成员}{年龄}岁，未满{下限}岁，劳动技能却登记为{劳动技能}，应为无劳动力"),
+    Code("W508", FINDING, "60岁以上计为普通或技能劳动力", "核查",
+         "{户}{成员}{年龄}岁，劳动技能登记为{劳动技能}；年满{下限}岁一般为弱劳动力或半劳动力、丧失劳动力或无劳动力，请核实"),
+    Code("W509", FINDING, "在校生计为劳动力", "核查",
+         "{户}{成员}在校生状况为{在校生状况}，劳动技能却登记为{劳动技能}，在校生应为无劳动力"),
+    Code("W510", FINDING, "劳动技能未填写", "核查", "{户}{成员}劳动技能为空，请补填"),
+    Code("W511", FINDING, "无劳动能力却有务工", "核查",
+         "{户}{成员}劳动技能为{劳动技能}，却登记务工{务工月数}个月，请核实劳动技能或务工信息"),
+    Code("W512", FINDING, "劳动年龄特困人员有劳动能力", "核查",
+         "{户}{成员}{年龄}岁，享受特困供养，劳动技能却登记为{劳动技能}；特困人员应无劳动能力，请核实"),
+    Code("W513", FINDING, "无劳动力户未享受低保或特困", "核查",
+         "{户}{人数}名成员均无劳动能力（丧失劳动力或无劳动力），但未享受低保或特困供养，请核实是否应纳入兜底保障"),
+    Code("W514", FINDING, "风险已消除但人均低于监测线", "核查",
+         "{户}已标记风险消除，但{年度}年人均纯收入{人均}元，低于监测线{监测线}元，请核实消除依据"),
+    Code("W515", FINDING, "应纳未纳", "核查",
+         "{户}{年度}年人均纯收入{人均}元，低于监测线{监测线}元，但未纳入监测对象，请核实是否应纳入"),
+    Code("W516", FINDING, "有低保金但无人享受低保", "核查",
+         "{户}{年度}年有低保金{低保金}元，但户和成员均未登记享受低保，请核实低保身份或收入"),
+    Code("W517", FINDING, "享受低保但无低保金", "核查",
+         "{户}登记享受低保，但{年度}年低保金为0元，请核实是否漏填低保金"),
+    Code("W518", FINDING, "务工不稳风险但无劳动力", "核查",
+         "{户}登记了务工就业不稳风险，但{人数}名成员均无劳动能力，请核实风险类型"),
+    Code("W519", FINDING, "人均纯收入与系统不符", "核查",
+         "{户}{年度}年按收入分项计算的人均纯收入为{计算}元，系统导出的人均纯收入为{系统}元，相差{差额}元，请核对收入分项和家庭人口数"),
 )
 CODE_BY_NAME = {c.code: c for c in CODES}
 
@@ -90,6 +129,11 @@ def label(name: str) -> str:
 
 def template(name: str) -> str:
     return CODE_BY_NAME[code(name)].template
+
+
+def template_fields(name: str) -> tuple[str, ...]:
+    """The ``{field}`` names of the code's template, in order."""
+    return tuple(field for _, field, _, _ in Formatter().parse(template(name)) if field is not None)
 
 
 def sentence(name: str, **fields: str | pl.Expr) -> pl.Expr:

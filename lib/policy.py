@@ -30,6 +30,19 @@ class YearParams:
 
 
 @dataclass(frozen=True)
+class QualityParams:
+    """Thresholds of the data checks (数据核查, lib/rules/quality.py); [quality] in the file."""
+
+    monthly_wage_min: float = 400.0  # 务工月收入 below this is doubtful (yuan/month)
+    monthly_wage_max: float = 30000.0  # and above this
+    labour_age_min: int = 16  # under this age a member is not labour, nor holds a post
+    senior_age: int = 60  # from this age a member is not 普通/技能劳动力 (16–59 = working age)
+    post_age_max: int = 70  # from this age a member no longer holds a public-welfare post
+    posts_per_household_max: int = 2  # more posts than this in one household are doubtful
+    per_capita_tolerance: float = 1.0  # computed vs exported 人均纯收入 may differ this much (yuan)
+
+
+@dataclass(frozen=True)
 class Policy:
     flat_band: float = 0.02
     pension_in_net_income: bool = True  # 养老金 counts in 家庭纯收入, as the national system counts it
@@ -39,6 +52,7 @@ class Policy:
     work_cost_deduction: float = 0.0
     years: Mapping[int, YearParams] = field(default_factory=lambda: MappingProxyType({}))
     source: str = "默认参数"
+    quality: QualityParams = QualityParams()
 
     def year(self, year: int) -> YearParams:
         try:
@@ -85,6 +99,13 @@ class Policy:
             p = self.years[y]
             dibao = f"{p.dibao_standard:,.0f} 元" if p.dibao_standard > 0 else "未设置"
             rows.append((f"{y} 年监测线 / 低保标准", f"{p.monitoring_threshold:,.0f} 元 / {dibao}"))
+        q = self.quality
+        rows += [
+            ("数据核查：务工月收入合理范围", f"{q.monthly_wage_min:,.0f}—{q.monthly_wage_max:,.0f} 元/月"),
+            ("数据核查：劳动力年龄", f"{q.labour_age_min}—{q.senior_age - 1} 岁（{q.senior_age} 岁以上不计普通、技能劳动力）"),
+            ("数据核查：公益岗位年龄上限 / 每户岗位数上限", f"未满 {q.post_age_max} 岁 / {q.posts_per_household_max} 个"),
+            ("数据核查：人均纯收入与系统导出允许相差", f"{q.per_capita_tolerance:g} 元"),
+        ]
         return rows
 
 
@@ -104,6 +125,39 @@ _RETIRED_KEYS = {
     ),
 }
 _YEAR_KEYS = {"monitoring_threshold", "dibao_standard"}
+# [quality]: key → (type, lowest, highest)
+_QUALITY_KEYS = {
+    "monthly_wage_min": (float, 0.0, 1e6),
+    "monthly_wage_max": (float, 0.0, 1e7),
+    "labour_age_min": (int, 0, 30),
+    "senior_age": (int, 30, 120),
+    "post_age_max": (int, 30, 120),
+    "posts_per_household_max": (int, 0, 100),
+    "per_capita_tolerance": (float, 0.0, 1e6),
+}
+
+
+def _parse_quality(section, where: str, base: QualityParams) -> QualityParams:
+    if not isinstance(section, dict):
+        raise PolicyError(f"{where}：[quality] 应为一节参数")
+    values = {}
+    for key, value in section.items():
+        if key not in _QUALITY_KEYS:
+            raise PolicyError(f"{where}：[quality] 中有未知参数 {key}（可用：{'、'.join(_QUALITY_KEYS)}）")
+        kind, low, high = _QUALITY_KEYS[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and value != int(value)):
+            raise PolicyError(f"{where} [quality]：{key} 应为{'整数' if kind is int else '数字'}，实际为 {value!r}")
+        if not (low <= value <= high):
+            raise PolicyError(f"{where} [quality]：{key} = {value} 超出允许范围 [{low}, {high}]")
+        values[key] = kind(value)
+    from dataclasses import replace
+
+    params = replace(base, **values)
+    if params.monthly_wage_min >= params.monthly_wage_max:
+        raise PolicyError(f"{where} [quality]：monthly_wage_min 应小于 monthly_wage_max")
+    if params.labour_age_min >= params.senior_age:
+        raise PolicyError(f"{where} [quality]：labour_age_min 应小于 senior_age")
+    return params
 
 
 def _check_rule(key: str, value, where: str):
@@ -120,9 +174,11 @@ def _check_rule(key: str, value, where: str):
 
 
 def _parse(doc: dict, where: str, base: Policy | None) -> Policy:
-    unknown = set(doc) - {"rules", "years", "source"}
+    unknown = set(doc) - {"rules", "years", "quality", "source"}
     if unknown:
-        raise PolicyError(f"{where}：未知的配置节 {', '.join(sorted(unknown))}（只允许 [rules] 和 [years.年度]）")
+        raise PolicyError(
+            f"{where}：未知的配置节 {', '.join(sorted(unknown))}（只允许 [rules]、[quality] 和 [years.年度]）"
+        )
     source = doc.get("source", where)  # a file may name where its values come from
     if not isinstance(source, str):
         raise PolicyError(f"{where}：source 应为文字，实际为 {source!r}")
@@ -158,7 +214,8 @@ def _parse(doc: dict, where: str, base: Policy | None) -> Policy:
         if values["monitoring_threshold"] <= 0:
             raise PolicyError(f"{where}：[years.{year}] monitoring_threshold 必须大于0")
         years[year] = YearParams(**values)
-    return Policy(**rules, years=MappingProxyType(dict(sorted(years.items()))), source=source)
+    quality = _parse_quality(doc.get("quality", {}), where, QualityParams() if base is None else base.quality)
+    return Policy(**rules, years=MappingProxyType(dict(sorted(years.items()))), source=source, quality=quality)
 
 
 def default_policy() -> Policy:
@@ -191,6 +248,7 @@ def policy_to_dict(policy: Policy) -> dict:
     return {
         "source": policy.source,
         "rules": {key: getattr(policy, key) for key in _RULE_KEYS},
+        "quality": {key: getattr(policy.quality, key) for key in _QUALITY_KEYS},
         "years": {
             str(year): {key: getattr(params, key) for key in sorted(_YEAR_KEYS)}
             for year, params in sorted(policy.years.items())
@@ -228,6 +286,8 @@ def policy_to_toml(policy: Policy) -> str:
     doc = policy_to_dict(policy)
     lines = [f"source = {_toml_value(doc['source'])}", "", "[rules]"]
     lines += [f"{key} = {_toml_value(value)}" for key, value in doc["rules"].items()]
+    lines += ["", "[quality]"]
+    lines += [f"{key} = {_toml_value(value)}" for key, value in doc["quality"].items()]
     for year, params in doc["years"].items():
         lines += ["", f"[years.{year}]"]
         lines += [f"{key} = {_toml_value(value)}" for key, value in params.items()]

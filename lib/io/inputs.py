@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from lib.catalogue import (
+    PERSON_SCHEMA,  # noqa: F401  (the persons' schema lives in the catalogue: the rules read it)
     SHEET_INCOME,
     SOURCE_ROW,
     YEAR,
     Column,
+    empty_persons,
 )
 from lib.codes import InputError
 
@@ -28,6 +30,7 @@ class InputData:
     findings: pl.DataFrame
     rows_read: dict[str, int]
     source: str
+    persons: pl.DataFrame = field(default_factory=empty_persons)  # PERSON_SCHEMA; empty for a workbook
 
 
 def empty_frame(columns: Sequence[Column]) -> pl.DataFrame:

@@ -1,10 +1,14 @@
 """Writes the results of `analyze` (I/O only): the CLI contract's files in one folder.
 
-households.csv / rejects.csv / ledger CSVs are UTF-8 with BOM so that Excel on Chinese
+households.csv / rejects.csv / findings.csv / ledger CSVs are UTF-8 with BOM so that Excel on Chinese
 Windows opens them with the right characters, and every text cell goes through the one
 spreadsheet neutraliser (``lib.present.format.neutralise``): these files are opened in
 Excel, and a name typed as "=HYPERLINK(…)" must stay a name. Parquet keeps the full typed
 tables, untouched.
+
+findings.csv holds every finding in one shape (户编号, 村, 代码, 级别, 说明, 工作表, 行号): the
+reader's and the rules' first, then the data checks (数据核查); identifiers written inside a
+说明 are masked, because the file is handed to township clerks.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from lib.io.atomic import atomic_path
 from lib.present.format import LIST_SEPARATOR, neutralise_frame
 
 # Long tables kept as parquet for notebooks and later runs (data/processed is rebuildable).
-_PARQUET_TABLES = ("households", "items", "risks", "recommendations", "measures", "fgt", "transitions")
+_PARQUET_TABLES = ("households", "items", "risks", "recommendations", "measures", "fgt", "transitions", "quality")
 
 
 def flatten_lists(frame: pl.DataFrame, sep: str = LIST_SEPARATOR) -> pl.DataFrame:
@@ -37,16 +41,17 @@ def _csv(frame: pl.DataFrame, path: Path) -> Path:
 
 
 def write_analysis(analysis, out_dir: str | Path) -> list[Path]:
+    from lib.present.format import mask_frame
     from lib.rules.analysis import households_csv_frame
+    from lib.rules.quality import findings_table
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = [
         _csv(households_csv_frame(analysis), out / "households.csv"),
         _csv(analysis.rejects, out / "rejects.csv"),
+        _csv(mask_frame(findings_table(analysis.quality, analysis.findings)), out / "findings.csv"),
     ]
-    if analysis.findings.height:
-        written.append(_csv(analysis.findings, out / "findings.csv"))
     for name in _PARQUET_TABLES:
         path = out / f"{name}.parquet"
         with atomic_path(path) as tmp:

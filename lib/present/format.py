@@ -233,10 +233,27 @@ def phone_expr(column: str | pl.Expr) -> pl.Expr:
     return _mask_expr(column, *PHONE_KEEP)
 
 
+# Columns of text the program writes that may quote an identifier (findings, rejects).
+TEXT_COLUMNS = ("说明", "原因", "值")
+# An ID or a mobile number written inside text, kept as ID_KEEP / PHONE_KEEP keep them.
+_ID_IN_TEXT = (r"(\d{%d})\d{8}(\d{3}[\dXx])" % ID_KEEP[0], "${1}" + MASK_CHAR * 8 + "${2}")
+_PHONE_IN_TEXT = (r"(1[3-9]\d)\d{4}(\d{%d})" % PHONE_KEEP[1], "${1}" + MASK_CHAR * 4 + "${2}")
+
+
+def text_expr(column: str) -> pl.Expr:
+    """Polars expression masking IDs and mobile numbers written inside a text column."""
+    text = pl.col(column).cast(pl.String)
+    for pattern, kept in (_ID_IN_TEXT, _PHONE_IN_TEXT):
+        text = text.str.replace_all(pattern, kept)
+    return text.alias(column)
+
+
 def mask_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """The frame with every resident-ID and phone column masked (others untouched)."""
+    """The frame with every resident-ID and phone column masked, and IDs and phones inside
+    its free-text columns (others untouched)."""
     exprs = [resident_id_expr(c) for c in RESIDENT_ID_COLUMNS if c in frame.columns]
     exprs += [phone_expr(c) for c in PHONE_COLUMNS if c in frame.columns]
+    exprs += [text_expr(c) for c in TEXT_COLUMNS if c in frame.columns and frame.schema[c] == pl.String]
     return frame.with_columns(exprs) if exprs else frame
 
 

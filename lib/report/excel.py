@@ -33,6 +33,7 @@ from lib.present.format import cell_text, mask_frame, measure_names, number_kind
 
 HOUSEHOLD_SHEET = "户研判"
 POLICY_SHEET = "政策参数"
+QUALITY_SHEET = "数据核查"
 # Code lists are shown by name in a ledger; the code columns themselves are left out.
 _CODE_LISTS_SHOWN_AS_NAMES = ("推荐措施", "已有措施")
 _HIDDEN_COLUMNS = ("风险点代码", "来源行号")
@@ -65,6 +66,18 @@ def policy_sheet(policy) -> pl.DataFrame:
     return pl.DataFrame({"参数": [r[0] for r in rows], "取值": [r[1] for r in rows]})
 
 
+def quality_sheet(analysis, village: str | None = None) -> pl.DataFrame:
+    """数据核查: the data checks' findings of one village, or of the district with the
+    reader's findings (which name a sheet and row, not a village) first."""
+    from lib.rules.quality import empty_quality, findings_table
+
+    quality = getattr(analysis, "quality", None)
+    quality = empty_quality() if quality is None or not quality.width else quality
+    if village is not None:
+        return findings_table(quality.filter(pl.col(VILLAGE) == village))
+    return findings_table(quality, getattr(analysis, "findings", None))
+
+
 def village_sheets(analysis, village: str) -> dict[str, pl.DataFrame]:
     """Sheets of one village's ledger: each ledger view's rows of that village (no 全区 row),
     the village's 户研判, and the parameters used."""
@@ -77,6 +90,7 @@ def village_sheets(analysis, village: str) -> dict[str, pl.DataFrame]:
     sheets[HOUSEHOLD_SHEET] = household_sheet(
         analysis.households.filter(pl.col(VILLAGE) == village)
     )
+    sheets[QUALITY_SHEET] = quality_sheet(analysis, village)
     sheets[POLICY_SHEET] = policy_sheet(analysis.policy)
     return sheets
 
@@ -89,6 +103,7 @@ def district_sheets(analysis) -> dict[str, pl.DataFrame]:
     sheets["各村对比"] = village_ranking(analysis.households)
     sheets["FGT指数"] = analysis.fgt
     sheets[HOUSEHOLD_SHEET] = household_sheet(analysis.households)
+    sheets[QUALITY_SHEET] = quality_sheet(analysis)
     sheets[POLICY_SHEET] = policy_sheet(analysis.policy)
     return sheets
 

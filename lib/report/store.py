@@ -45,9 +45,9 @@ LEDGER_DIR = "ledger"
 ROW = "__行序__"  # the row's place in the whole table; dropped on load
 
 # The Analysis frames, by how the store keeps them.
-BY_VILLAGE = ("households", "items", "risks", "recommendations", "measures", "fgt")
-DISTRICT_TABLES = ("transitions", "rejects", "findings")
-INPUT_ROWS = ("rejects", "findings")  # empty in a village load: they belong to no village
+BY_VILLAGE = ("households", "items", "risks", "recommendations", "measures", "fgt", "quality")
+DISTRICT_TABLES = ("transitions", "rejects", "findings", "persons")
+INPUT_ROWS = ("rejects", "findings", "persons")  # empty in a village load: they belong to no village
 WITH_DISTRICT_ROWS = ("fgt",)  # a village load keeps the 全区 rows too
 
 

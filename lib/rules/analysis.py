@@ -11,7 +11,7 @@ with the columns of docs/contract.md §2 in that order (helper modules may add m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -25,6 +25,7 @@ from lib.catalogue import (
     RISK_POINTS,
     VILLAGE,
     WARNING_LEVELS,
+    empty_persons,
 )
 from lib.codes import InputError
 from lib.policy import Policy
@@ -38,6 +39,7 @@ from lib.rules.classify import (
 )
 from lib.rules.explain import EXPLANATION, explain
 from lib.rules.income import ENGINE, YearsError, choose_years, compare_income
+from lib.rules.quality import check_quality, empty_quality, quality_counts
 from lib.rules.risk import (
     CODE,
     HOUSEHOLD_LABELS,
@@ -98,6 +100,8 @@ class Analysis:
     rejects: pl.DataFrame  # reader rejects + rows the rules could not use
     findings: pl.DataFrame  # reader findings + survey causes the numbers do not show
     summary: dict  # JSON-able district figures (summary.json)
+    persons: pl.DataFrame = field(default_factory=empty_persons)  # the input's members (PERSON_SCHEMA)
+    quality: pl.DataFrame = field(default_factory=empty_quality)  # 数据核查 (FINDING_COLUMNS)
 
 
 def _complete_roster(households: pl.DataFrame) -> pl.DataFrame:
@@ -164,12 +168,19 @@ def analyze(data, policy: Policy, years: tuple[int, int] | None = None) -> Analy
 
     rejects = _problems(data.rejects, income_rejects, unmatched_measures(households, data.measures))
     findings = _problems(data.findings, rule_findings)
+    # 数据核查 reads the finished households beside the members; it changes no figure.
+    persons = getattr(data, "persons", None)
+    persons = empty_persons() if persons is None else persons
+    quality = check_quality(
+        households, policy, year_this, persons=persons, roster=data.households, items=items, income=data.income
+    )
     fgt_table = fgt(households, policy, year_last, year_this)
     transition_table = transitions(households, policy, year_last, year_this)
     ledger = build_ledger(households, measures_joined)
     summary = build_summary(
         households, risks, rejects, findings, policy, year_last, year_this, getattr(data, "source", "")
     )
+    summary["数据核查"] = {row["代码"]: row["条数"] for row in quality_counts(quality).iter_rows(named=True)}
     return Analysis(
         year_last=year_last,
         year_this=year_this,
@@ -185,6 +196,8 @@ def analyze(data, policy: Policy, years: tuple[int, int] | None = None) -> Analy
         rejects=rejects,
         findings=findings,
         summary=summary,
+        persons=persons,
+        quality=quality,
     )
 
 

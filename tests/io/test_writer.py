@@ -45,10 +45,13 @@ def test_csv_files_carry_a_bom_and_join_lists(tmp_path):
     assert a["减收风险点"] == "务工减收" and a["收入研判"] == "减收"
 
 
-def test_findings_file_only_when_there_are_findings(tmp_path):
+def test_findings_file_always_written_in_one_shape(tmp_path):
     analysis = small_analysis()
     written = {p.name for p in write_analysis(analysis, tmp_path)}
-    assert ("findings.csv" in written) == (analysis.findings.height > 0)
+    assert "findings.csv" in written  # an empty one says "nothing found", not "not checked"
+    findings = pl.read_csv(tmp_path / "findings.csv", infer_schema=False)
+    assert findings.columns[:5] == ["户编号", "村", "代码", "级别", "说明"]
+    assert findings.height == analysis.findings.height + analysis.quality.height
 
 
 def test_flatten_lists_joins_with_the_chinese_separator():

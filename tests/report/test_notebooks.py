@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 VILLAGE_SECTIONS = (
     "一、排查概况", "二、收入变化", "三、减收风险点", "四、预警", "五、帮扶措施与台账", "六、重点关注户",
-    "附：本报告使用的政策参数",
+    "七、数据核查", "附：本报告使用的政策参数",
 )
 DISTRICT_SECTIONS = ("一、各村对比", "二、台账汇总", "三、FGT 贫困指数", "四、收入区间变化", "附：本报告使用的政策参数")
 VILLAGES = pl.DataFrame({
@@ -102,6 +102,7 @@ def test_village_report_runs_on_a_small_case(small_case, tmp_path):
     assert "# 一村增收监测简报（2021—2022年）" in text
     hh = analysis.households.filter(pl.col("村") == "一村")
     assert f"**户信息在册户数**：{hh.height} 户" in text
+    assert "数据核查只提示需要核实的数据" in text  # the 数据核查 section rendered
     # plotly charts drawn by the "notebook" renderer: plotly.js once, one div per figure
     html = [o["data"]["text/html"] for o in _outputs(nb) if "text/html" in o.get("data", {})]
     figures = [h for h in html if "Plotly.newPlot" in h]

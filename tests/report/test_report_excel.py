@@ -13,6 +13,7 @@ from lib.io.reader import InputData, empty_problems
 from lib.report.excel import (
     HOUSEHOLD_SHEET,
     POLICY_SHEET,
+    QUALITY_SHEET,
     write_district_ledger,
     write_ledger,
     write_village_ledger,
@@ -58,7 +59,7 @@ def _column(ws, name: str) -> list:
 def test_village_ledger_sheets_and_rows(analysis, tmp_path):
     path = write_village_ledger(tmp_path / "一村_台账.xlsx", analysis, "一村")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == [*analysis.ledger, HOUSEHOLD_SHEET, POLICY_SHEET]
+    assert wb.sheetnames == [*analysis.ledger, HOUSEHOLD_SHEET, QUALITY_SHEET, POLICY_SHEET]
     assert {"台账汇总", "措施户清单", "措施分类统计", "风险未帮扶户", "缺口未补足户"} <= set(wb.sheetnames)
     for ws in wb:
         assert ws.freeze_panes == "A2", ws.title
@@ -123,7 +124,7 @@ def test_number_formats_lists_and_booleans(analysis, tmp_path):
 def test_district_ledger_has_every_view_and_the_comparisons(analysis, tmp_path):
     path = write_district_ledger(tmp_path / "全区_台账.xlsx", analysis)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == [*analysis.ledger, "各村对比", "FGT指数", HOUSEHOLD_SHEET, POLICY_SHEET]
+    assert wb.sheetnames == [*analysis.ledger, "各村对比", "FGT指数", HOUSEHOLD_SHEET, QUALITY_SHEET, POLICY_SHEET]
     assert wb[HOUSEHOLD_SHEET].max_row - 1 == analysis.households.height
     assert "全区" in _column(wb["台账汇总"], "村")
     fgt = wb["FGT指数"]
