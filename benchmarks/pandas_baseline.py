@@ -862,7 +862,7 @@ def build_ledger(roster: pd.DataFrame, hh: pd.DataFrame, joined: pd.DataFrame) -
         "户数": 1, "已排查": (judgement != NOT_SURVEYED).to_numpy(int), "未排查": (judgement == NOT_SURVEYED).to_numpy(int),
         INCREASE: (judgement == INCREASE).to_numpy(int), FLAT: (judgement == FLAT).to_numpy(int),
         DECREASE: decrease.astype(int),
-        RED: (level == RED).to_numpy(int), ORANGE: (level == ORANGE).to_numpy(int), "应纳未纳": hh["应纳未纳"].to_numpy(int),
+        f"{RED}色预警": (level == RED).to_numpy(int), f"{ORANGE}色预警": (level == ORANGE).to_numpy(int), "应纳未纳": hh["应纳未纳"].to_numpy(int),
         "有措施的减收户数": (decrease & helped).astype(int), "风险户数": at_risk.astype(int),
         "风险未帮扶户数": (at_risk & ~helped).astype(int), "缺口未补足户数": open_gap.astype(int),
         "收入缺口合计": hh["收入缺口"].to_numpy(float),
@@ -891,7 +891,7 @@ def build_ledger(roster: pd.DataFrame, hh: pd.DataFrame, joined: pd.DataFrame) -
     summary[["措施数", "已落实数", "计划数"]] = summary[["措施数", "已落实数", "计划数"]].fillna(0).astype(np.int64)
     summary["预计增收合计"] = summary["预计增收合计"].fillna(0.0)
     summary["覆盖率"] = (summary["有措施的减收户数"] / summary[DECREASE]).where(summary[DECREASE] > 0)
-    summary = summary[[*VILLAGE_KEYS, "户数", "已排查", "未排查", INCREASE, FLAT, DECREASE, RED, ORANGE, "应纳未纳",
+    summary = summary[[*VILLAGE_KEYS, "户数", "已排查", "未排查", INCREASE, FLAT, DECREASE, f"{RED}色预警", f"{ORANGE}色预警", "应纳未纳",
                        "有措施的减收户数", "覆盖率", "风险户数", "风险未帮扶户数", "缺口未补足户数", "措施数",
                        "已落实数", "计划数", "预计增收合计", "收入缺口合计"]]
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from lib.catalogue import (
+    DISTRICT,
     INCOME_KINDS,
     ITEM_NAMES,
     JUDGEMENTS,
@@ -20,6 +21,7 @@ from lib.catalogue import (
     WARNING_LEVELS,
 )
 from lib.present.format import LIST_SEPARATOR, measure_names
+from lib.rules.figures import label, risk_point_figures, village_figures
 
 NOT_MONITORED = "非监测对象"  # label for an empty 监测对象类别
 NOT_GIVEN = "未填写"  # label for an empty 户类型
@@ -94,24 +96,22 @@ def income_choices() -> list[str]:
     return [NET_INCOME, *INCOME_KINDS, *ITEM_NAMES]
 
 
+SUMMARY_FIGURES = (
+    "households", "increase", "flat", "decrease", "not_surveyed",
+    *(f"level_{w}" for w in WARNING_LEVELS), "should_monitor", "lost", "shortfall",
+    "per_capita_last", "per_capita_this",
+)
+
+
 def village_summary(households: pl.DataFrame) -> pl.DataFrame:
-    """Per village: households, counts per 收入研判 and 预警等级, 应纳未纳, money lost, gap,
-    mean per-capita income both years. Every judgement and level is a column, even at 0."""
-    counts = [(pl.col("收入研判") == j).sum().alias(j) for j in JUDGEMENTS]
-    levels = [(pl.col("预警等级") == w).sum().alias(f"{w}色预警") for w in WARNING_LEVELS]
+    """Per village, over the given households: the figures of lib.rules.figures
+    (``SUMMARY_FIGURES``: counts per 收入研判 and 预警等级, 应纳未纳, money lost, gap, pooled
+    per-capita income both years), the same values the briefings show. Every judgement and
+    level is a column, even at 0."""
     return (
-        households.group_by("村")
-        .agg(
-            pl.len().alias("户数"),
-            *counts,
-            *levels,
-            pl.col("应纳未纳").fill_null(False).sum().alias("应纳未纳"),
-            pl.col("减收金额").fill_null(0.0).sum().alias("减收金额"),
-            pl.col("收入缺口").fill_null(0.0).sum().alias("收入缺口"),
-            pl.col("上年人均纯收入").mean().alias("上年平均人均纯收入"),
-            pl.col("本年人均纯收入").mean().alias("本年平均人均纯收入"),
-        )
-        .with_columns(pl.col("户数", *JUDGEMENTS, *(f"{w}色预警" for w in WARNING_LEVELS), "应纳未纳").cast(pl.Int64))
+        village_figures(households)
+        .filter(pl.col("村") != DISTRICT)
+        .select("村", *(label(k) for k in SUMMARY_FIGURES))
         .sort("村")
     )
 
@@ -157,13 +157,7 @@ def risk_counts(households: pl.DataFrame, risks: pl.DataFrame) -> pl.DataFrame:
     """For each of the nine risk points (all listed, in catalogue order): households of the
     given set where it fired, and the yuan lost to it."""
     chosen = risks.filter(pl.col("户编号").is_in(households["户编号"].implode()))
-    agg = chosen.group_by("风险点代码").agg(
-        pl.col("户编号").n_unique().alias("户数"), pl.col("减收金额").sum().alias("减收金额")
-    )
-    catalogue = pl.DataFrame({"风险点代码": [r.code for r in RISK_POINTS], "风险点": [r.label for r in RISK_POINTS]})
-    return catalogue.join(agg, on="风险点代码", how="left", maintain_order="left").with_columns(
-        pl.col("户数").fill_null(0).cast(pl.Int64), pl.col("减收金额").fill_null(0.0)
-    )
+    return risk_point_figures(chosen).select("风险点代码", "风险点", "涉及户数", "减收金额")
 
 
 TABLE_COLUMNS = (

@@ -73,7 +73,7 @@ def income_figure(by_village: pl.DataFrame, choice: str) -> go.Figure:
 def risk_figure(counts: pl.DataFrame) -> go.Figure:
     """Households per risk point (all nine, one trace)."""
     labels = [f"{c} {l}" for c, l in zip(counts["风险点代码"], counts["风险点"])]
-    fig = go.Figure([go.Bar(name="户数", x=labels, y=counts["户数"].to_list(), marker_color="#c62828")])
+    fig = go.Figure([go.Bar(name="户数", x=labels, y=counts["涉及户数"].to_list(), marker_color="#c62828")])
     return _layout(fig, "减收风险点（户数）", yaxis_title="户")
 
 

@@ -21,6 +21,7 @@ import polars as pl
 
 from lib.catalogue import (
     DECREASE,
+    DISTRICT,
     GREEN,
     INCOME_KINDS,
     ITEM_NAMES,
@@ -35,6 +36,7 @@ from lib.catalogue import (
     YELLOW,
     code_key,
 )
+from lib.rules.figures import figures_of, label, risk_point_figures, village_figures
 from lib.rules.income import counted_items
 from lib.present.format import measure_name
 from lib.policy import Policy
@@ -90,9 +92,9 @@ def _group_menu(options: list[tuple[str, dict]], group_size: int) -> dict:
     applies its layout changes."""
     n = len(options) * group_size
     buttons = []
-    for i, (label, layout) in enumerate(options):
+    for i, (option, layout) in enumerate(options):
         shown = [j // group_size == i for j in range(n)]
-        buttons.append(dict(label=label, method="update", args=[{"visible": shown, "showlegend": shown}, layout]))
+        buttons.append(dict(label=option, method="update", args=[{"visible": shown, "showlegend": shown}, layout]))
     return _menu(buttons)
 
 
@@ -307,13 +309,10 @@ def change_waterfall(
 
 def risk_points(risks: pl.DataFrame) -> go.Figure:
     """The nine risk points: households affected and yuan lost (all nine, zeros shown)."""
-    agg = risks.group_by("风险点代码").agg(
-        pl.col("户编号").n_unique().alias("户数"), pl.col("减收金额").sum().alias("减收金额")
-    )
-    by_code = {r["风险点代码"]: r for r in agg.iter_rows(named=True)}
+    table = risk_point_figures(risks)  # the nine, in catalogue order
     labels = [f"{r.code} {r.label}" for r in RISK_POINTS]
-    counts = [by_code.get(r.code, {}).get("户数", 0) for r in RISK_POINTS]
-    yuan = [float(by_code.get(r.code, {}).get("减收金额", 0.0) or 0.0) for r in RISK_POINTS]
+    counts = table.get_column("涉及户数").to_list()
+    yuan = [float(v) for v in table.get_column("减收金额").to_list()]
     # Two panels side by side sharing the labels; axes laid out by hand because
     # make_subplots costs ~0.1 s per call, a noticeable share of a village's run.
     fig = _figure(f"九类减收风险点（涉及 {risks.get_column('户编号').n_unique()} 户）", height=420)
@@ -342,11 +341,11 @@ def risk_points(risks: pl.DataFrame) -> go.Figure:
 
 def warning_levels(households: pl.DataFrame) -> go.Figure:
     """Households per warning level, coloured red/orange/yellow/green (未排查 grey)."""
-    levels = households.get_column("预警等级")
+    figures = figures_of(households)
     labels = [f"{lv}色" for lv in WARNING_LEVELS]
-    counts = [int((levels == lv).sum()) for lv in WARNING_LEVELS]
+    counts = [figures[label(f"level_{lv}")] for lv in WARNING_LEVELS]
     colours = [WARNING_COLOURS[lv] for lv in WARNING_LEVELS]
-    missing = int(levels.is_null().sum())
+    missing = figures[label("unrated")]
     if missing:
         labels.append(NOT_SURVEYED)
         counts.append(missing)
@@ -415,19 +414,21 @@ COVERAGE_PARTS = (
 
 def coverage(households: pl.DataFrame) -> go.Figure:
     """减收 households by measure coverage, overall and per warning level."""
-    loss = households.filter(pl.col("收入研判") == DECREASE).with_columns(
-        pl.when(pl.col("已有措施").list.len().fill_null(0) == 0).then(pl.lit(COVERAGE_PARTS[2][0]))
-        .when(pl.col("预计能恢复").fill_null(False)).then(pl.lit(COVERAGE_PARTS[0][0]))
-        .otherwise(pl.lit(COVERAGE_PARTS[1][0])).alias("覆盖")
-    )
-    groups = [("全部减收户", loss)] + [
-        (f"其中{lv}色预警", loss.filter(pl.col("预警等级") == lv)) for lv in (RED, ORANGE, YELLOW)
+    # Each bar is the figures of lib.rules.figures over its households: the parts are
+    # 可补足缺口的减收户数, 有措施的减收户数 minus those, and 尚无措施的减收户数.
+    groups = [("全部减收户", figures_of(households))] + [
+        (f"其中{lv}色预警", figures_of(households.filter(pl.col("预警等级") == lv))) for lv in (RED, ORANGE, YELLOW)
     ]
-    fig = _figure(f"减收户帮扶措施覆盖情况（减收 {loss.height} 户）", height=360)
+    parts = {
+        COVERAGE_PARTS[0][0]: lambda f: f[label("recovering")],
+        COVERAGE_PARTS[1][0]: lambda f: f[label("decrease_helped")] - f[label("recovering")],
+        COVERAGE_PARTS[2][0]: lambda f: f[label("decrease_unhelped")],
+    }
+    fig = _figure(f"减收户帮扶措施覆盖情况（减收 {groups[0][1][DECREASE]} 户）", height=360)
     names = [g for g, _ in groups]
     for part, colour in COVERAGE_PARTS:
-        counts = [int((frame.get_column("覆盖") == part).sum()) for _, frame in groups]
-        sizes = [frame.height or 1 for _, frame in groups]
+        counts = [parts[part](f) for _, f in groups]
+        sizes = [f[DECREASE] or 1 for _, f in groups]
         fig.add_trace(go.Bar(
             y=names, x=counts, name=part, orientation="h", marker_color=colour,
             text=[str(c) if c else "" for c in counts], textposition="inside",
@@ -444,28 +445,22 @@ def coverage(households: pl.DataFrame) -> go.Figure:
 # ---------------------------------------------------------------------------------------
 
 
+RANKING_FIGURES = ("households", "surveyed", "not_surveyed", "decrease", f"level_{RED}", f"level_{ORANGE}",
+                   "decrease_share", "red_share")
+
+
 def village_ranking(households: pl.DataFrame) -> pl.DataFrame:
     """Per village: households, surveyed, 减收 and red counts and shares, most at risk first.
 
-    Shares are of surveyed households (减收) and of all households (红, since 未排查 has no
-    warning level); ties break on red share, then the village name.
+    The figures of lib.rules.figures (``RANKING_FIGURES``; 减收户占比 is of surveyed
+    households, 红色预警户占比 of all); ties break on red share, then the village name.
     """
+    decrease_share, red_share = label("decrease_share"), label("red_share")
     return (
-        households.group_by("村")
-        .agg(
-            pl.len().alias("户数"),
-            (pl.col("收入研判") != NOT_SURVEYED).sum().alias("已排查户数"),
-            (pl.col("收入研判") == NOT_SURVEYED).sum().alias("未排查户数"),
-            (pl.col("收入研判") == DECREASE).sum().alias("减收户数"),
-            (pl.col("预警等级") == RED).sum().alias("红色预警户数"),
-            (pl.col("预警等级") == ORANGE).sum().alias("橙色预警户数"),
-        )
-        .with_columns(
-            pl.when(pl.col("已排查户数") > 0)
-            .then(pl.col("减收户数") / pl.col("已排查户数")).alias("减收户占比"),
-            (pl.col("红色预警户数") / pl.col("户数")).alias("红色预警户占比"),
-        )
-        .sort(["减收户占比", "红色预警户占比", "村"], descending=[True, True, False], nulls_last=True)
+        village_figures(households)
+        .filter(pl.col("村") != DISTRICT)
+        .select("村", *(label(k) for k in RANKING_FIGURES))
+        .sort([decrease_share, red_share, "村"], descending=[True, True, False], nulls_last=True)
     )
 
 
@@ -473,21 +468,21 @@ def villages_ranked(households: pl.DataFrame) -> go.Figure:
     """Villages side by side, ranked by share of 减收 and of red households (dropdown re-sorts)."""
     rank = village_ranking(households)
     villages = rank.get_column("村").to_list()
-    by_red = rank.sort(["红色预警户占比", "减收户占比", "村"], descending=[True, True, False],
+    by_red = rank.sort([label("red_share"), label("decrease_share"), "村"], descending=[True, True, False],
                        nulls_last=True).get_column("村").to_list()
     fig = _figure("各村减收户与红色预警户占比", height=max(360, 120 + 34 * len(villages)))
-    for column, count, colour, label in (
-        ("减收户占比", "减收户数", "#ff7f0e", "减收户占已排查户"),
-        ("红色预警户占比", "红色预警户数", WARNING_COLOURS[RED], "红色预警户占全部户"),
+    for column, count, colour, name in (
+        (label("decrease_share"), label("decrease"), "#ff7f0e", "减收户占已排查户"),
+        (label("red_share"), label(f"level_{RED}"), WARNING_COLOURS[RED], "红色预警户占全部户"),
     ):
         fig.add_trace(go.Bar(
-            y=villages, x=rank.get_column(column).to_list(), name=label, orientation="h",
+            y=villages, x=rank.get_column(column).to_list(), name=name, orientation="h",
             marker_color=colour,
             customdata=list(
                 zip(rank.get_column(count).to_list(), rank.get_column("户数").to_list(), strict=True)
             ),
             hovertemplate=(
-                f"%{{y}}<br>{label}：%{{x:.1%}}（%{{customdata[0]}} 户 / 共 %{{customdata[1]}} 户）<extra></extra>"
+                f"%{{y}}<br>{name}：%{{x:.1%}}（%{{customdata[0]}} 户 / 共 %{{customdata[1]}} 户）<extra></extra>"
             ),
         ))
     fig.update_layout(
@@ -511,14 +506,14 @@ def fgt_by_village(fgt: pl.DataFrame, year_last: int, year_this: int) -> go.Figu
     if "全区" in fgt.get_column("村").to_list():
         villages = ["全区", *villages]
     fig = _figure("FGT 贫困指数（按各年监测线，α = 0、1、2）", height=420)
-    for i, (metric, label) in enumerate(FGT_MEASURES):
+    for i, (metric, measure_label) in enumerate(FGT_MEASURES):
         for year, colour in ((year_last, LAST_COLOUR), (year_this, THIS_COLOUR)):
             rows = {r["村"]: r for r in fgt.filter(pl.col("年度") == year).iter_rows(named=True)}
             fig.add_trace(go.Bar(
                 x=villages, y=[(rows.get(v) or {}).get(metric) for v in villages],
                 name=f"{year}年", marker_color=colour, visible=i == 0, showlegend=i == 0,
                 customdata=[[(rows.get(v) or {}).get("监测线"), (rows.get(v) or {}).get("人数")] for v in villages],
-                hovertemplate=(f"%{{x}} {year}年<br>{label}：%{{y:.4f}}<br>"
+                hovertemplate=(f"%{{x}} {year}年<br>{measure_label}：%{{y:.4f}}<br>"
                                "监测线 %{customdata[0]:,.0f} 元，人口 %{customdata[1]} 人<extra></extra>"),
             ))
     fig.update_layout(
@@ -526,8 +521,8 @@ def fgt_by_village(fgt: pl.DataFrame, year_last: int, year_this: int) -> go.Figu
         yaxis=dict(title=dict(text=FGT_MEASURES[0][1]), tickformat=".1%"),
         xaxis=dict(title=dict(text="村")),
         updatemenus=[_group_menu([
-            (metric, {"yaxis.title.text": label, "yaxis.tickformat": ".1%" if metric == "P0" else ".4f"})
-            for metric, label in FGT_MEASURES
+            (metric, {"yaxis.title.text": name, "yaxis.tickformat": ".1%" if metric == "P0" else ".4f"})
+            for metric, name in FGT_MEASURES
         ], group_size=2)],
     )
     return fig

@@ -45,6 +45,7 @@ from lib.present.format import (
     percent,
     yuan,
 )
+from lib.rules.figures import figures_of, label
 
 EMPTY = "（无）"
 
@@ -233,8 +234,19 @@ def key_figures(rows: Sequence[tuple[str, object]], lead: str = "") -> Markdown:
     return Markdown("\n".join(lines))
 
 
-def _count(households: pl.DataFrame, expr: pl.Expr) -> int:
-    return int(households.filter(expr).height)
+# The figures each section shows (keys of lib.rules.figures); the briefings' appendix prints
+# their 口径 (lib.present.definitions).
+SURVEY_FIGURES = ("households", "surveyed", "not_surveyed", "increase", "flat", "decrease")
+INCOME_FIGURES = ("per_capita_last", "per_capita_this")
+WARNING_FIGURES = (*(f"level_{lv}" for lv in WARNING_LEVELS), "should_monitor")
+MEASURE_FIGURES = (
+    "decrease", "decrease_helped", "coverage", "decrease_unhelped", "at_risk_unhelped", "recovering",
+    "shortfall", "expected_gain",
+)
+
+
+def _share_text(part: int, whole: int, of: str = "") -> str:
+    return f"（占{of} {part / whole:.1%}）" if whole else ""
 
 
 def survey_figures(
@@ -244,38 +256,29 @@ def survey_figures(
 
     ``where_listed`` says where the 未排查 list is (the district overview points to the
     village briefings)."""
-    n = households.height
-    judged = households.get_column("收入研判")
-    missing = _count(households, pl.col("收入研判") == NOT_SURVEYED)
+    f = figures_of(households)
+    n, surveyed, missing = f[label("households")], f[label("surveyed")], f[label("not_surveyed")]
     rows: list[tuple[str, object]] = [
-        ("户信息在册户数", f"{n} 户"),
-        (f"已排查（{year_last}、{year_this} 两年收入齐全）", f"{n - missing} 户"),
-        ("未排查", f"{missing} 户" + (f"（占 {missing / n:.1%}）" if n else "")),
+        (label("households"), f"{n} 户"),
+        (f"{label('surveyed')}（{year_last}、{year_this} 两年收入齐全）", f"{surveyed} 户"),
+        (label("not_surveyed"), f"{missing} 户" + _share_text(missing, n)),
     ]
-    for label in ("增收", "持平", "减收"):
-        k = int((judged == label).sum())
-        share = f"（占已排查 {k / (n - missing):.1%}）" if n - missing else ""
-        rows.append((label, f"{k} 户{share}"))
+    for key in ("increase", "flat", "decrease"):
+        k = f[label(key)]
+        rows.append((label(key), f"{k} 户" + _share_text(k, surveyed, "已排查")))
     lead = "不落一户：在册户全部排查完毕。" if missing == 0 else f"尚有 {missing} 户未排查，{where_listed}。"
     return key_figures(rows, lead)
 
 
 def income_figures(households: pl.DataFrame, year_last: int, year_this: int) -> Markdown:
-    """二、收入变化: average per-capita income both years (surveyed households)."""
-    surveyed = households.filter(pl.col("收入研判") != NOT_SURVEYED)
-    if surveyed.height == 0:
+    """二、收入变化: per-capita income both years (surveyed households, pooled)."""
+    f = figures_of(households)
+    if f[label("surveyed")] == 0:
         return key_figures([], "本村尚无两年收入齐全的户。")
-    agg = surveyed.select(
-        pl.col("上年家庭纯收入").sum().alias("上年"),
-        pl.col("本年家庭纯收入").sum().alias("本年"),
-        pl.col("上年家庭人口数").sum().alias("上年人口"),
-        pl.col("本年家庭人口数").sum().alias("本年人口"),
-    ).row(0, named=True)
-    pc_last = agg["上年"] / agg["上年人口"] if agg["上年人口"] else None
-    pc_this = agg["本年"] / agg["本年人口"] if agg["本年人口"] else None
+    pc_last, pc_this = f[label("per_capita_last")], f[label("per_capita_this")]
     rows: list[tuple[str, object]] = [
-        (f"{year_last} 年人均纯收入（已排查户合计）", yuan(pc_last)),
-        (f"{year_this} 年人均纯收入（已排查户合计）", yuan(pc_this)),
+        (f"{label('per_capita_last')}（{year_last} 年）", yuan(pc_last)),
+        (f"{label('per_capita_this')}（{year_this} 年）", yuan(pc_this)),
     ]
     if pc_last and pc_this is not None:
         rows.append(("变化", f"{yuan(pc_this - pc_last, sign=True)}（{percent((pc_this - pc_last) / pc_last, sign=True)}）"))
@@ -284,27 +287,22 @@ def income_figures(households: pl.DataFrame, year_last: int, year_this: int) -> 
 
 def warning_figures(households: pl.DataFrame) -> Markdown:
     """四、预警: households per warning level, and 应纳未纳."""
-    levels = households.get_column("预警等级")
-    rows: list[tuple[str, object]] = [
-        (f"{lv}色预警", f"{int((levels == lv).sum())} 户") for lv in WARNING_LEVELS
-    ]
-    rows.append(("应纳未纳（低于监测线但未纳入监测对象）", f"{int(households.get_column('应纳未纳').sum() or 0)} 户"))
-    return key_figures(rows)
+    f = figures_of(households)
+    return key_figures([(label(k), f"{f[label(k)]} 户") for k in WARNING_FIGURES])
 
 
 def measure_figures(households: pl.DataFrame) -> Markdown:
     """五、帮扶措施: coverage of 减收 households and whether measures close the shortfall."""
-    loss = households.filter(pl.col("收入研判") == DECREASE)
-    n = loss.height
-    covered = _count(loss, pl.col("已有措施").list.len() > 0)
-    recover = _count(loss, pl.col("预计能恢复").fill_null(False))
+    f = figures_of(households)
+    n, covered = f[DECREASE], f[label("decrease_helped")]
     rows: list[tuple[str, object]] = [
-        ("减收户", f"{n} 户"),
-        ("已有帮扶措施", f"{covered} 户" + (f"（覆盖 {covered / n:.1%}）" if n else "")),
-        ("尚无措施", f"{n - covered} 户"),
-        ("预计增收可补足收入缺口", f"{recover} 户"),
-        ("收入缺口合计", yuan(float(loss.get_column("收入缺口").sum() or 0.0))),
-        ("预计增收合计", yuan(float(loss.get_column("预计增收合计").sum() or 0.0))),
+        (label("decrease"), f"{n} 户"),
+        (label("decrease_helped"), f"{covered} 户" + (f"（{label('coverage')} {covered / n:.1%}）" if n else "")),
+        (label("decrease_unhelped"), f"{f[label('decrease_unhelped')]} 户"),
+        (label("at_risk_unhelped"), f"{f[label('at_risk_unhelped')]} 户"),
+        (label("recovering"), f"{f[label('recovering')]} 户"),
+        (label("shortfall"), yuan(f[label("shortfall")])),
+        (label("expected_gain"), yuan(f[label("expected_gain")])),
     ]
     return key_figures(rows)
 

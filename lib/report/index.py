@@ -51,7 +51,8 @@ def _summary_table(entries: list[dict], columns: list[str], briefing: str, ledge
 
 
 def render_index(villages: list[dict], district: dict | None, failed: list[dict],
-                 meta: dict | None = None, title: str = TITLE, scenarios: list[str] = ()) -> str:
+                 meta: dict | None = None, title: str = TITLE, scenarios: list[str] = (),
+                 definitions: list[tuple[str, str, str]] = ()) -> str:
     """The index page's HTML text (see the module docstring for the arguments)."""
     columns = _columns(villages + ([district] if district else []))
     parts = [
@@ -83,6 +84,10 @@ def render_index(villages: list[dict], district: dict | None, failed: list[dict]
     else:
         parts.append('<p class="none">没有生成成功的村级简报。</p>')
 
+    if definitions:  # (指标, 单位, 口径) of the figures above: one meaning per number
+        parts.append('<h2>指标口径</h2><dl class="definitions">' + "".join(
+            f"<dt>{escape(name)}（{escape(unit)}）</dt><dd>{escape(text)}</dd>" for name, unit, text in definitions) + "</dl>")
+
     if scenarios:
         parts.append("<h2>假设分析</h2><ul>")
         parts += [f"<li>{file_link(name, name.removesuffix('.html'))}</li>" for name in scenarios]
@@ -104,12 +109,13 @@ def render_index(villages: list[dict], district: dict | None, failed: list[dict]
 
 
 def write_index(out_dir: str | Path, villages: list[dict], district: dict | None,
-                failed: list[dict], meta: dict | None = None, title: str = TITLE) -> Path:
+                failed: list[dict], meta: dict | None = None, title: str = TITLE,
+                definitions: list[tuple[str, str, str]] = ()) -> Path:
     """Write ``<out_dir>/index.html`` atomically, linking the what-if pages found there too."""
     from lib.report.scenario import scenario_pages
 
     path = Path(out_dir) / INDEX_NAME
-    write_text(path, render_index(villages, district, failed, meta, title, scenario_pages(out_dir)))
+    write_text(path, render_index(villages, district, failed, meta, title, scenario_pages(out_dir), definitions))
     return path
 
 
@@ -122,6 +128,8 @@ h2 { font-size: 1.25em; margin-top: 1.6em; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .2em 1em; color: #555; }
 dl.meta dt { font-weight: bold; }
 dl.meta dd { margin: 0; }
+dl.definitions dt { font-weight: bold; margin-top: .4em; }
+dl.definitions dd { margin: 0 0 0 1em; color: #444; }
 table.summary { border-collapse: collapse; width: 100%; font-size: 14px; }
 table.summary th, table.summary td { border: 1px solid #ddd; padding: .35em .6em; text-align: left; }
 table.summary thead th { background: #f4f4f4; position: sticky; top: 0; }

@@ -34,7 +34,6 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lib.catalogue import DECREASE, NOT_SURVEYED, ORANGE, RED
 from lib.present.notebook import avoid_slow_imports
 from lib.report import store
 
@@ -242,26 +241,16 @@ def _villages_of(analysis) -> list[str]:
 
 
 def index_figures(summary: dict) -> tuple[dict[str, dict], dict]:
-    """Per-village and district figures for the index table, from ``Analysis.summary``."""
-    columns = (
-        ("户数", "户数"),
-        (NOT_SURVEYED, "未排查户"),
-        (DECREASE, "减收户"),
-        (RED, "红色预警户"),
-        (ORANGE, "橙色预警户"),
-        ("应纳未纳", "应纳未纳户"),
-        ("减收金额", "减收金额（元）"),
-    )
-    per_village = {
-        str(row.get("村")): {label: row.get(key) for key, label in columns if key in row}
-        for row in summary.get("各村", [])
-    }
-    district: dict = {}
-    if per_village:
-        for _, label in columns:
-            values = [v[label] for v in per_village.values() if v.get(label) is not None]
-            if values:
-                district[label] = round(sum(values), 2) if isinstance(values[0], float) else sum(values)
+    """Per-village and district figures for the index table, from ``Analysis.summary``: its
+    各村 and 全区 rows are those of ``lib.rules.figures`` (nothing is added up again here)."""
+    from lib.present.definitions import INDEX
+    from lib.rules.figures import heading, label
+
+    def shown(row: dict) -> dict:
+        return {heading(key): row.get(label(key)) for key in INDEX if label(key) in row}
+
+    per_village = {str(row.get("村")): shown(row) for row in summary.get("各村", [])}
+    district = shown(summary["全区"]) if per_village and summary.get("全区") else {}
     return per_village, district
 
 
@@ -389,6 +378,8 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
     except Exception as exc:  # noqa: BLE001 — reported like a failed village; the briefings stand
         failures.append(_failure("全区台账", DISTRICT_STEM, exc))
 
+    from lib.present.definitions import INDEX, definition_rows
+
     per_village, district_figures = index_figures(getattr(analysis, "summary", {}) or {})
     index = write_index(
         out_dir,
@@ -400,6 +391,7 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
             "数据来源": source or (Path(input_path).name if input_path else ""),
             "比较年度": f"{analysis.year_last} 年 → {analysis.year_this} 年",
         },
+        definitions=definition_rows(INDEX),
     )
     return ReportResult(out_dir, village_results, district, index, district_ledger,
                         time.perf_counter() - start, failures)

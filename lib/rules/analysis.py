@@ -20,9 +20,7 @@ from lib.catalogue import (
     ID,
     JUDGEMENTS,
     MEASURE_NAMES,
-    NOT_SURVEYED,
     REJECT_COLUMNS,
-    RISK_POINTS,
     VILLAGE,
     WARNING_LEVELS,
     empty_persons,
@@ -38,6 +36,7 @@ from lib.rules.classify import (
     classify,
 )
 from lib.rules.explain import EXPLANATION, explain
+from lib.rules.figures import FIGURES, label, risk_point_figures, village_figures
 from lib.rules.income import ENGINE, YearsError, choose_years, compare_income
 from lib.rules.quality import check_quality, empty_quality, quality_counts
 from lib.rules.risk import (
@@ -214,8 +213,8 @@ def _beside(households: pl.DataFrame, part: pl.DataFrame) -> pl.DataFrame:
 # ---------------------------------------------------------------------------------------
 
 
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
+def _round(share: float | None) -> float | None:
+    return None if share is None else round(share, 4)
 
 
 def build_summary(
@@ -228,58 +227,36 @@ def build_summary(
     year_this: int,
     source: str = "",
 ) -> dict:
-    """District figures as a JSON-able dict with Chinese keys (written as summary.json)."""
-    decrease = pl.col(JUDGEMENT) == DECREASE
-    # One pass over the households, by village; the district figures are the villages' sums.
-    per_village = (
-        households.lazy()
-        .group_by(VILLAGE)
-        .agg(
-            pl.len().alias("户数"),
-            *((pl.col(JUDGEMENT) == j).sum().alias(j) for j in JUDGEMENTS),
-            *((pl.col(LEVEL) == w).sum().alias(w) for w in WARNING_LEVELS),
-            pl.col(LEVEL).null_count().alias("未评定"),
-            pl.col(SHOULD_MONITOR).sum().alias(SHOULD_MONITOR),
-            (decrease & (pl.col("已有措施").list.len() > 0)).sum().alias("有措施的减收户数"),
-            pl.col(LOST).sum().round(2).alias(LOST),
-        )
-        .sort(VILLAGE)
-        .collect()
-    )
-    total = {k: v for k, v in per_village.drop(VILLAGE).sum().row(0, named=True).items()}
-    n = int(total["户数"])
-    surveyed = n - int(total[NOT_SURVEYED])
-    losing, covered = int(total[DECREASE]), int(total["有措施的减收户数"])
+    """District figures as a JSON-able dict with Chinese keys (written as summary.json).
 
-    points = risks.group_by(CODE).agg(
-        pl.len().alias("户数"),
-        (pl.col(JUDGEMENT) == DECREASE).sum().alias("其中减收户数"),
-        pl.col(LOST).sum().round(2).alias(LOST),
-    )
-    by_code = {row[CODE]: row for row in points.iter_rows(named=True)}
+    Every count comes from `lib.rules.figures`: 各村 and 全区 are its rows, the nested
+    blocks read its 全区 row, 风险点 its risk-point table."""
+    table = village_figures(households)
+    money = [f.label for f in FIGURES if f.unit == "元" and not f.key.startswith("_")]
+    rows = table.with_columns(pl.col(money).round(2)).to_dicts()
+    *villages, district = rows
+    total = district
     risk_rows = [
-        {
-            "代码": p.code,
-            "风险点": p.label,
-            "户数": int(by_code.get(p.code, {}).get("户数", 0)),
-            "其中减收户数": int(by_code.get(p.code, {}).get("其中减收户数", 0)),
-            LOST: float(by_code.get(p.code, {}).get(LOST, 0.0) or 0.0),
-        }
-        for p in RISK_POINTS
+        {"代码": r["风险点代码"], "风险点": r["风险点"], "户数": int(r["涉及户数"]),
+         "其中减收户数": int(r["其中减收户数"]), LOST: round(float(r[LOST]), 2)}
+        for r in risk_point_figures(risks).iter_rows(named=True)
     ]
     reject_codes = dict(rejects.group_by("代码").len().sort("代码").iter_rows()) if rejects.height else {}
     return {
         "数据来源": source,
         "年度": {"上年": year_last, "本年": year_this},
         "监测线": {str(year_last): policy.threshold(year_last), str(year_this): policy.threshold(year_this)},
-        "户数": n,
-        "收入研判": {j: int(total[j]) for j in JUDGEMENTS},
-        "预警等级": {**{w: int(total[w]) for w in WARNING_LEVELS}, "未评定": int(total["未评定"])},
-        SHOULD_MONITOR: int(total[SHOULD_MONITOR]),
-        "排查覆盖": {"应排查户数": n, "已排查户数": surveyed, "排查率": _share(surveyed, n)},
-        "措施覆盖": {"减收户数": losing, "有措施的减收户数": covered, "覆盖率": _share(covered, losing)},
+        "户数": total[label("households")],
+        "收入研判": {j: total[j] for j in JUDGEMENTS},
+        "预警等级": {**{w: total[label(f"level_{w}")] for w in WARNING_LEVELS}, "未评定": total[label("unrated")]},
+        SHOULD_MONITOR: total[label("should_monitor")],
+        "排查覆盖": {"应排查户数": total[label("households")], "已排查户数": total[label("surveyed")],
+                     "排查率": _round(total[label("survey_rate")])},
+        "措施覆盖": {"减收户数": total[DECREASE], "有措施的减收户数": total[label("decrease_helped")],
+                     "覆盖率": _round(total[label("coverage")])},
         "风险点": risk_rows,
-        "各村": per_village.drop("未评定", "有措施的减收户数").to_dicts(),
+        "各村": villages,
+        "全区": district,
         "政策参数": [list(row) for row in policy.table()],
         "未使用行数": rejects.height,
         "未使用行按代码": {str(k): int(v) for k, v in reject_codes.items()},

@@ -3,9 +3,10 @@ measures by kind and lead unit, the share of 减收 households covered, househol
 with no measure yet, and 减收 households whose measures do not close the shortfall.
 
 `build_ledger` returns named views with Chinese headers, in the order of the Excel sheets.
-Summary views hold one row per village and a district row (村 = "全区", last) computed from
-the households themselves, not by adding up village rows, so that the two can be checked
-against each other. List columns are joined into text, ready for Excel and CSV.
+Summary views hold one row per village and a district row (村 = "全区", last). 台账汇总 is
+a selection of `lib.rules.figures` (every page shows those figures with the same values);
+措施分类统计's district rows are computed from the measures themselves, so that they can be
+checked against the villages'. List columns are joined into text, ready for Excel and CSV.
 """
 
 from __future__ import annotations
@@ -16,17 +17,15 @@ from lib.catalogue import (
     DISTRICT,
     ID,
     DECREASE,
-    FLAT,
-    INCREASE,
     MEASURE_CODES,
     LEAD_UNITS,
     MEASURE_NAMES,
-    NOT_SURVEYED,
     ORANGE,
     RED,
     WARNING_LEVELS,
     code_order,
 )
+from lib.rules.figures import label, village_figures
 from lib.rules.income import ENGINE
 from lib.rules.measures import IMPLEMENTED, PLANNED
 
@@ -44,26 +43,16 @@ VIEWS = (SUMMARY, MEASURE_HOUSEHOLDS, MEASURE_STATS, AT_RISK_UNHELPED, SHORTFALL
 
 _has_measure = pl.col("已有措施").list.len() > 0
 _decrease = pl.col("收入研判") == DECREASE
-# At risk for the ledger: losing income, or red / orange warning.
+# At risk for the ledger: losing income, or red / orange warning (the 风险户数 of lib.rules.figures).
 _at_risk = (_decrease | pl.col("预警等级").is_in([RED, ORANGE])).fill_null(False)
 _not_recovering = _decrease & (pl.col("预计能恢复") == False)
 
-# Household counts of the summary: header → which households it counts.
-_SUMMARY_COUNTS: dict[str, pl.Expr] = {
-    "户数": pl.col(ID).is_not_null(),
-    "已排查": pl.col("收入研判") != NOT_SURVEYED,
-    "未排查": pl.col("收入研判") == NOT_SURVEYED,
-    INCREASE: pl.col("收入研判") == INCREASE,
-    FLAT: pl.col("收入研判") == FLAT,
-    DECREASE: _decrease,
-    RED: pl.col("预警等级") == RED,
-    ORANGE: pl.col("预警等级") == ORANGE,
-    "应纳未纳": pl.col("应纳未纳"),
-    "有措施的减收户数": _decrease & _has_measure,
-    "风险户数": _at_risk,
-    "风险未帮扶户数": _at_risk & ~_has_measure,
-    "缺口未补足户数": _not_recovering,
-}
+# 台账汇总's columns after 乡镇, 村: figures of lib.rules.figures, computed there once.
+SUMMARY_FIGURES = (
+    "households", "surveyed", "not_surveyed", "increase", "flat", "decrease", f"level_{RED}", f"level_{ORANGE}",
+    "should_monitor", "decrease_helped", "coverage", "at_risk", "at_risk_unhelped", "not_recovering",
+    "measures", "implemented", "planned", "expected_gain", "shortfall",
+)
 
 
 def _grouped(frame: pl.DataFrame, keys: list[str], aggs: list[pl.Expr]) -> pl.DataFrame:
@@ -104,28 +93,19 @@ def _recommended_count(code: str) -> str:
     return f"_推荐{code}"
 
 
-def _village_households(households: pl.DataFrame) -> pl.DataFrame:
-    """One pass over the households per village (and the district): the summary's counts,
-    the shortfall total and how many households each measure is recommended to."""
-    # Each count's flag is computed once, into a narrow frame that the village and the
-    # district passes both sum (rather than each pass evaluating every expression again).
+def _village_recommended(households: pl.DataFrame) -> pl.DataFrame:
+    """How many households each measure is recommended to, per village (and the district)."""
     flags = (
         households.lazy()
         .select(
             *VILLAGE_KEYS,
-            *(expr.fill_null(False).alias(name) for name, expr in _SUMMARY_COUNTS.items()),
-            pl.col("收入缺口"),
             *(pl.col("推荐措施").list.contains(code).alias(_recommended_count(code)) for code in MEASURE_CODES),
         )
         .collect(engine=ENGINE)
     )
     aggs = [
-        *(pl.col(name).sum().cast(pl.Int64).alias(name) for name in _SUMMARY_COUNTS),
-        pl.col("收入缺口").sum().alias("收入缺口合计"),
-        *(
-            pl.col(_recommended_count(code)).sum().cast(pl.Int64).alias(_recommended_count(code))
-            for code in MEASURE_CODES
-        ),
+        pl.col(_recommended_count(code)).sum().cast(pl.Int64).alias(_recommended_count(code))
+        for code in MEASURE_CODES
     ]
     return _with_district(lambda keys: _grouped(flags, keys, aggs), [])
 
@@ -146,50 +126,8 @@ def _village_measures(measures_joined: pl.DataFrame) -> pl.DataFrame:
 _MEASURE_KEY = ["措施代码", "牵头单位"]
 
 
-def _summary(
-    village_households: pl.DataFrame, village_measures: pl.DataFrame
-) -> pl.DataFrame:
-    totals = village_measures.group_by(VILLAGE_KEYS).agg(
-        pl.col("措施数").sum(),
-        pl.col("已落实").sum().alias("已落实数"),
-        pl.col("计划").sum().alias("计划数"),
-        pl.col("预计增收").sum().alias("预计增收合计"),
-    )
-    return (
-        village_households.join(
-            totals, on=VILLAGE_KEYS, how="left", nulls_equal=True, maintain_order="left"
-        )
-        .with_columns(
-            pl.col("措施数", "已落实数", "计划数").fill_null(0),
-            pl.col("预计增收合计").fill_null(0.0),
-            # Share of 减收 households with at least one measure; null when none is 减收.
-            pl.when(pl.col(DECREASE) > 0)
-            .then(pl.col("有措施的减收户数") / pl.col(DECREASE))
-            .alias("覆盖率"),
-        )
-        .select(
-            *VILLAGE_KEYS,
-            "户数",
-            "已排查",
-            "未排查",
-            INCREASE,
-            FLAT,
-            DECREASE,
-            RED,
-            ORANGE,
-            "应纳未纳",
-            "有措施的减收户数",
-            "覆盖率",
-            "风险户数",
-            "风险未帮扶户数",
-            "缺口未补足户数",
-            "措施数",
-            "已落实数",
-            "计划数",
-            "预计增收合计",
-            "收入缺口合计",
-        )
-    )
+def _summary(households: pl.DataFrame) -> pl.DataFrame:
+    return village_figures(households).select(*VILLAGE_KEYS, *(label(k) for k in SUMMARY_FIGURES))
 
 
 def _measure_households(measures_joined: pl.DataFrame) -> pl.DataFrame:
@@ -349,10 +287,10 @@ def build_ledger(households: pl.DataFrame, measures_joined: pl.DataFrame) -> dic
     ``measures_joined`` its second result. Recommendations are counted from the households'
     推荐措施 (the codes of `recommend`), in the same pass as the summary.
     """
-    village_households = _village_households(households)
+    village_households = _village_recommended(households)
     village_measures = _village_measures(measures_joined)
     return {
-        SUMMARY: _summary(village_households, village_measures),
+        SUMMARY: _summary(households),
         MEASURE_HOUSEHOLDS: _measure_households(measures_joined),
         MEASURE_STATS: _measure_stats(village_households, village_measures),
         AT_RISK_UNHELPED: _at_risk_unhelped(households),

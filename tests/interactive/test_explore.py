@@ -51,10 +51,15 @@ def households() -> pl.DataFrame:
         row["上年人均纯收入"] = row["上年家庭纯收入"] / members
         row["本年人均纯收入"] = None if this is None else row["本年家庭纯收入"] / members
         row["人均纯收入变化"] = None if this is None else row["本年人均纯收入"] - row["上年人均纯收入"]
+        row["上年家庭人口数"], row["本年家庭人口数"] = members, members
+        # measure columns (lib.rules.figures reads them): no measures in place
+        row |= {"已有措施": [], "已落实措施数": 0, "计划措施数": 0, "预计增收合计": 0.0,
+                "预计能恢复": False if judg == "减收" else None}
         rows.append(row)
     return pl.DataFrame(rows, schema_overrides={"户类型": pl.Utf8, "监测对象类别": pl.Utf8, "预警等级": pl.Utf8,
                                                  "风险点代码": pl.List(pl.Utf8), "减收风险点": pl.List(pl.Utf8),
-                                                 "推荐措施": pl.List(pl.Utf8)})
+                                                 "推荐措施": pl.List(pl.Utf8), "已有措施": pl.List(pl.Utf8),
+                                                 "预计能恢复": pl.Boolean})
 
 
 def items() -> pl.DataFrame:
@@ -80,6 +85,7 @@ def risks() -> pl.DataFrame:
             "减收金额": [500.0, 3000.0, 1200.0, 100.0],
             "细分原因": [None, "未参加", None, None],
             "原因来源": ["数据"] * 4,
+            "收入研判": ["减收", "减收", "减收", "持平"],
         }
     )
 
@@ -134,11 +140,12 @@ def test_village_summary_counts_by_hand():
     east, west = s.to_dicts()
     assert (east["村"], east["户数"], east["减收"], east["增收"], east["未排查"]) == ("东村", 2, 1, 1, 0)
     assert (west["户数"], west["减收"], west["持平"], west["未排查"], west["红色预警"], west["绿色预警"]) == (3, 1, 1, 1, 1, 1)
-    assert east["收入缺口"] == 3000.0 and west["减收金额"] == 1300.0 and west["应纳未纳"] == 1
-    # H1 11000/2, H2 8000/3 last year
-    assert east["上年平均人均纯收入"] == pytest.approx((5500 + 8000 / 3) / 2)
-    # the not-surveyed H4 does not drag this year's mean: (5800 + 5000) / 2
-    assert west["本年平均人均纯收入"] == pytest.approx((5800 + 5000) / 2)
+    assert east["收入缺口合计"] == 3000.0 and west["减收金额合计"] == 1300.0 and west["应纳未纳"] == 1
+    # pooled over surveyed households, as the briefings show it: H1 11000 + H2 8000 over 2 + 3 people
+    assert east["上年人均纯收入"] == pytest.approx((11000 + 8000) / 5)
+    # the not-surveyed H4 counts in neither year: (7000 + 5000) / 2, (5800 + 5000) / 2
+    assert west["上年人均纯收入"] == pytest.approx(6000.0)
+    assert west["本年人均纯收入"] == pytest.approx((5800 + 5000) / 2)
     assert all(j in s.columns for j in JUDGEMENTS)
 
 
@@ -176,9 +183,9 @@ def test_income_by_kind_by_hand():
 def test_risk_counts_lists_all_nine_points():
     c = risk_counts(households(), risks())
     assert c["风险点代码"].to_list() == list(RISK_CODES)
-    assert dict(zip(c["风险点代码"], c["户数"])) == {"R1": 1, "R2": 1, "R3": 1, "R4": 1, **{k: 0 for k in RISK_CODES[4:]}}
+    assert dict(zip(c["风险点代码"], c["涉及户数"])) == {"R1": 1, "R2": 1, "R3": 1, "R4": 1, **{k: 0 for k in RISK_CODES[4:]}}
     west = risk_counts(filter_households(households(), villages=["西村"]), risks())
-    assert west["户数"].sum() == 2 and west.filter(pl.col("风险点代码") == "R1")["减收金额"].item() == 1200.0
+    assert west["涉及户数"].sum() == 2 and west.filter(pl.col("风险点代码") == "R1")["减收金额"].item() == 1200.0
 
 
 def test_household_table_joins_lists_and_names_measures():

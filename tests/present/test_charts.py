@@ -32,6 +32,8 @@ def _household(hid, village, members, last, this, judgement, level, codes=(), ha
     row.update({
         "收入研判": judgement, "预警等级": level, "风险点代码": list(codes),
         "已有措施": list(have), "收入缺口": gap, "预计能恢复": recover,
+        # the rest of what lib.rules.figures reads
+        "应纳未纳": False, "减收金额": gap, "已落实措施数": len(have), "计划措施数": 0, "预计增收合计": 0.0,
     })
     return row
 
@@ -168,6 +170,7 @@ def test_risk_points_all_nine_with_households_and_yuan():
         "户编号": ["H1", "H3", "H3", "H5"],
         "风险点代码": ["R3", "R3", "R1", "R3"],
         "减收金额": [4000.0, 1000.0, 1000.0, 2000.0],
+        "收入研判": ["减收"] * 4,
     })
     fig = charts.risk_points(risks)
     _chinese(fig)
@@ -228,7 +231,7 @@ def test_village_ranking_and_chart(households):
     rank = charts.village_ranking(households)
     assert rank.get_column("村").to_list() == ["一村", "二村"]
     first = rank.row(0, named=True)
-    assert (first["户数"], first["已排查户数"], first["减收户数"], first["红色预警户数"]) == (4, 3, 2, 1)
+    assert (first["户数"], first["已排查"], first["减收"], first["红色预警"]) == (4, 3, 2, 1)
     assert first["减收户占比"] == pytest.approx(2 / 3) and first["红色预警户占比"] == pytest.approx(1 / 4)
     fig = charts.villages_ranked(households)
     _chinese(fig)

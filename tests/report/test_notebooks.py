@@ -12,9 +12,10 @@ pytestmark = pytest.mark.slow
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 VILLAGE_SECTIONS = (
     "一、排查概况", "二、收入变化", "三、减收风险点", "四、预警", "五、帮扶措施与台账", "六、重点关注户",
-    "七、数据核查", "附：本报告使用的政策参数",
+    "七、数据核查", "附：本报告使用的政策参数", "附：指标口径",
 )
-DISTRICT_SECTIONS = ("一、各村对比", "二、台账汇总", "三、FGT 贫困指数", "四、收入区间变化", "附：本报告使用的政策参数")
+DISTRICT_SECTIONS = ("一、各村对比", "二、台账汇总", "三、FGT 贫困指数", "四、收入区间变化", "附：本报告使用的政策参数",
+                     "附：指标口径")
 VILLAGES = pl.DataFrame({
     "乡镇": ["前进乡", "前进乡"], "村": ["一村", "二村"], "户数": [40, 30],
     "冰雹受灾": [False, True], "产业项目减收": [True, False],
@@ -101,8 +102,9 @@ def test_village_report_runs_on_a_small_case(small_case, tmp_path):
     assert _headings(nb) == list(VILLAGE_SECTIONS)
     assert "# 一村增收监测简报（2021—2022年）" in text
     hh = analysis.households.filter(pl.col("村") == "一村")
-    assert f"**户信息在册户数**：{hh.height} 户" in text
+    assert f"**户数**：{hh.height} 户" in text
     assert "数据核查只提示需要核实的数据" in text  # the 数据核查 section rendered
+    assert "| 预计增收合计 | 元 |" in text  # the 口径 appendix
     # plotly charts drawn by the "notebook" renderer: plotly.js once, one div per figure
     html = [o["data"]["text/html"] for o in _outputs(nb) if "text/html" in o.get("data", {})]
     figures = [h for h in html if "Plotly.newPlot" in h]
@@ -129,7 +131,7 @@ def test_district_overview_runs_standalone_from_the_workbook(small_case, tmp_pat
     assert "一村" in text and "二村" in text
     html = [o["data"]["text/html"] for o in _outputs(nb) if "text/html" in o.get("data", {})]
     assert len([h for h in html if "Plotly.newPlot" in h]) == 6
-    assert f"**户信息在册户数**：{analysis.households.height} 户" in text
+    assert f"**户数**：{analysis.households.height} 户" in text
     from lib.present.charts import village_ranking
 
     (table,) = [h for h in html if "<caption>各村减收户与预警户</caption>" in h]

@@ -109,16 +109,17 @@ def test_index_without_reports_says_so():
 
 
 def test_index_figures_come_from_the_analysis_summary():
-    summary = {"各村": [
-        {"村": "东村", "户数": 10, "增收": 5, "持平": 1, "减收": 3, "未排查": 1, "红": 1, "橙": 2, "黄": 0,
-         "绿": 6, "应纳未纳": 1, "减收金额": 1500.5},
-        {"村": "西村", "户数": 8, "增收": 8, "持平": 0, "减收": 0, "未排查": 0, "红": 0, "橙": 0, "黄": 0,
-         "绿": 8, "应纳未纳": 0, "减收金额": 0.0},
-    ]}
-    per_village, district = index_figures(summary)
-    assert per_village["东村"] == {"户数": 10, "未排查户": 1, "减收户": 3, "红色预警户": 1, "橙色预警户": 2,
-                                   "应纳未纳户": 1, "减收金额（元）": 1500.5}
-    assert district["户数"] == 18 and district["减收户"] == 3 and district["减收金额（元）"] == 1500.5
+    # summary.json's 各村 and 全区 rows carry the figures of lib.rules.figures, by label
+    east = {"村": "东村", "户数": 10, "减收": 3, "未排查": 1, "红色预警": 1, "橙色预警": 2, "应纳未纳": 1,
+            "收入缺口合计": 1200.0, "减收金额合计": 1500.5}
+    west = {"村": "西村", "户数": 8, "减收": 0, "未排查": 0, "红色预警": 0, "橙色预警": 0, "应纳未纳": 0,
+            "收入缺口合计": 0.0, "减收金额合计": 0.0}
+    district = {**{k: east[k] + west[k] for k in east if k != "村"}, "村": "全区"}
+    per_village, shown = index_figures({"各村": [east, west], "全区": district})
+    assert per_village["东村"] == {"户数（户）": 10, "未排查（户）": 1, "减收（户）": 3, "红色预警（户）": 1,
+                                   "橙色预警（户）": 2, "应纳未纳（户）": 1, "收入缺口合计（元）": 1200.0,
+                                   "减收金额合计（元）": 1500.5}
+    assert shown["户数（户）"] == 18 and shown["减收（户）"] == 3 and shown["减收金额合计（元）"] == 1500.5
     assert index_figures({}) == ({}, {})
 
 

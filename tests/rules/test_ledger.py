@@ -100,7 +100,7 @@ def test_summary_counts_and_coverage_by_hand():
     assert n["风险户数"] == 4 and n["风险未帮扶户数"] == 1  # N4
     assert n["缺口未补足户数"] == 2  # N2 (measures short) and N4 (none)
     b = summary_row(ledger, "北山村")
-    assert (b["减收"], b["有措施的减收户数"], b["覆盖率"], b["红"], b["应纳未纳"]) == (
+    assert (b["减收"], b["有措施的减收户数"], b["覆盖率"], b["红色预警"], b["应纳未纳"]) == (
         2,
         0,
         0.0,
