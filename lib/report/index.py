@@ -9,7 +9,7 @@ stays text.
 ``villages`` entries: ``{"village": name, "html": file name or None, "ledger": file name or
 None, "summary": {label: value, …}}`` — the summary labels become the table's columns, in
 the order they first appear. ``district``: ``{"html", "ledger", "summary"}`` or None.
-``failed``: ``{"village", "error"}`` (the error's first line is shown, the rest folded).
+``failed``: ``{"village", "error"}`` (the error's first line only: no traceback, no path).
 """
 
 from __future__ import annotations
@@ -96,12 +96,9 @@ def render_index(villages: list[dict], district: dict | None, failed: list[dict]
     if failed:
         parts.append(f'<h2 class="failed">未能生成的简报（{len(failed)} 个村）</h2><ul class="failed">')
         for f in failed:
-            error = str(f.get("error") or "未知错误")
-            first, _, rest = error.partition("\n")
-            item = f"<li><strong>{escape(f.get('village'))}</strong>：{escape(first)}"
-            if rest.strip():
-                item += f"<details><summary>详细信息</summary><pre>{escape(rest)}</pre></details>"
-            parts.append(item + "</li>")
+            # One sentence: index.html goes to leaders; tracebacks and paths stay in the work log.
+            error = str(f.get("error") or "未知错误").splitlines()[0]
+            parts.append(f"<li><strong>{escape(f.get('village'))}</strong>：{escape(error)}</li>")
         parts.append("</ul>")
 
     parts += ["</body>", "</html>", ""]

@@ -2,10 +2,11 @@
 
     run_report(input, out_dir)                      # what the CLI calls
       analyse_input        read the workbook and apply the rules, once
-      store.save           → out_dir/_work/analysis/ (partitioned by village, policy values inside)
+      store.save           → <work>/analysis/ (partitioned by village, policy values inside; the
+                           work folder is outside out_dir: lib.report.workspace)
       run_village_job      per village, in a process pool (or on a dask cluster); the notebook
                            and the ledger load only that village from the store:
-                             papermill → notebooks/<村>.ipynb (kept for audit)
+                             papermill → <work>/notebooks/<村>.ipynb (kept for audit)
                              nbconvert → <村>.html (offline check, size check)
                              ledger    → <村>_台账.xlsx
       district overview    the same job with the district notebook → district.html
@@ -36,6 +37,7 @@ from pathlib import Path
 
 from lib.present.notebook import avoid_slow_imports
 from lib.report import store
+from lib.report.workspace import LOGS, NOTEBOOKS, STORE, work_dir_for
 
 avoid_slow_imports()  # this process imports papermill (→ nbformat → jsonschema) too
 
@@ -46,9 +48,6 @@ DISTRICT_STEM = "district"
 DISTRICT_TITLE = "全区增收监测总览"
 VILLAGE_TITLE = "增收监测简报"  # after the village's name
 LEDGER_SUFFIX = "_台账.xlsx"
-EXECUTED_DIR = "notebooks"  # executed notebooks, kept for audit
-WORK_DIR = "_work"
-STORE_DIR = "analysis"  # under WORK_DIR: the analysis store
 
 # What the pipeline injects (lib/report/__init__.py); a notebook gets those it declares.
 VILLAGE_PARAMETERS = ("village", "store_dir", "input_path", "output_dir")
@@ -74,6 +73,7 @@ class VillageJob:
     template: str
     out_dir: str
     store_dir: str  # the analysis store; the worker loads only this job's village from it
+    work_dir: str  # executed notebooks and logs: outside out_dir (lib.report.workspace)
     parameters: dict
     ledger: bool  # write <stem>_台账.xlsx (the district ledger is written by the parent)
     kernel_name: str = "python3"
@@ -86,7 +86,8 @@ class VillageResult:
     village: str
     stem: str
     ok: bool
-    error: str = ""
+    error: str = ""  # one Chinese sentence: what index.html and the terminal show
+    detail: str = ""  # for the analyst's log only (traceback, notebook path): never in outputs/
     html: str | None = None  # file names relative to out_dir
     ledger: str | None = None
     ipynb: str | None = None
@@ -107,6 +108,8 @@ class ReportResult:
     district_ledger: str | None = None
     seconds: float = 0.0
     failed: list[VillageResult] = field(default_factory=list)  # empty = exit 0
+    work_dir: Path | None = None  # the store, executed notebooks and logs (outside out_dir)
+    failure_log: Path | None = None
 
 
 # ---------------------------------------------------------------------------------------
@@ -171,16 +174,22 @@ def run_village_job(job: VillageJob) -> VillageResult:
     start = time.perf_counter()
     out_dir = Path(job.out_dir)
     cwd = str(Path(job.template).resolve().parent)
-    kernel_log = str(out_dir / WORK_DIR / "logs" / f"kernel-{os.getpid()}.log")
+    kernel_log = str(Path(job.work_dir) / LOGS / f"kernel-{os.getpid()}.log")
     prepare_worker(job.template, job.kernel_name, kernel_log)
     result = VillageResult(job.village, job.stem, ok=False)
-    ipynb = out_dir / EXECUTED_DIR / f"{job.stem}.ipynb"
-    result.ipynb = f"{EXECUTED_DIR}/{ipynb.name}"
+    ipynb = Path(job.work_dir) / NOTEBOOKS / f"{job.stem}.ipynb"
+    result.ipynb = str(ipynb)
     try:
         run = run_notebook(job.template, ipynb, job.parameters, job.kernel_name, job.timeout,
                            cwd=cwd, prefetch=job.prefetch, kernel_log=kernel_log)
-    except (NotebookFailed, KernelStartError) as exc:
-        result.error = f"{exc}（执行记录：{result.ipynb}）" if isinstance(exc, NotebookFailed) else str(exc)
+    except NotebookFailed as exc:
+        result.error = "简报计算时出错，未生成；详细记录在分析人员的运行日志中"
+        result.detail = f"{exc}\n执行记录：{result.ipynb}"
+        result.seconds = time.perf_counter() - start
+        return result
+    except KernelStartError as exc:
+        result.error = "计算内核未能启动，未生成；请重新运行"
+        result.detail = str(exc)
         result.seconds = time.perf_counter() - start
         return result
     result.execute_seconds, result.attempts = run.seconds, run.attempts
@@ -189,7 +198,8 @@ def run_village_job(job: VillageJob) -> VillageResult:
     try:
         page = notebook_to_html(run.nb, out_dir / f"{job.stem}.html", job.title)
     except (OfflineError, ReportTooLarge) as exc:
-        result.error = str(exc)
+        result.error = str(exc).splitlines()[0]
+        result.detail = str(exc)
         result.seconds = time.perf_counter() - start
         return result
     result.html, result.html_bytes = page.path.name, page.size
@@ -255,9 +265,26 @@ def index_figures(summary: dict) -> tuple[dict[str, dict], dict]:
 
 
 def _failure(village: str, stem: str, exc: BaseException) -> VillageResult:
-    # First line for people, then the traceback (a worker's comes along as the cause).
+    # A sentence for people; the traceback (a worker's comes along as the cause) for the log.
     detail = "".join(traceback.format_exception(exc)).strip()
-    return VillageResult(village, stem, ok=False, error=f"{type(exc).__name__}: {exc}\n{detail}")
+    return VillageResult(village, stem, ok=False, error="程序出错，未生成；详细记录在分析人员的运行日志中",
+                         detail=detail)
+
+
+FAILURE_LOG = "失败记录.log"
+
+
+def write_failure_log(work_dir: Path, failures: list[VillageResult]) -> Path | None:
+    """Every failure with its details, in the work folder (outside outputs/); None if none failed."""
+    if not failures:
+        return None
+    from lib.io.atomic import write_text
+
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    lines = [f"# {stamp} 未能生成 {len(failures)} 份"]
+    for r in failures:
+        lines += ["", f"## {r.village}（{r.stem}）", r.error, r.detail or "（无详细记录）"]
+    return write_text(work_dir / LOGS / FAILURE_LOG, "\n".join(lines) + "\n")
 
 
 def run_jobs(jobs: list[VillageJob], workers: int, scheduler: str | None = None, progress: bool = True,
@@ -294,7 +321,7 @@ def run_jobs(jobs: list[VillageJob], workers: int, scheduler: str | None = None,
         else:
             # the most common template (the villages') gets its warm kernel while workers start
             template = max({j.template for j in jobs}, key=[j.template for j in jobs].count)
-            log = str(Path(jobs[0].out_dir) / WORK_DIR / "logs" / "kernel-%d.log")
+            log = str(Path(jobs[0].work_dir) / LOGS / "kernel-%d.log")
             with ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
@@ -315,7 +342,7 @@ def _initialise_worker(template: str, kernel_name: str, log_pattern: str) -> Non
 def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, scheduler=None,
                          input_path=None, source="",
                          notebook_dir=NOTEBOOK_DIR, village_notebook=None, district_notebook=None,
-                         kernel_name="python3", timeout=600, progress=True) -> ReportResult:
+                         kernel_name="python3", timeout=600, progress=True, work_dir=None) -> ReportResult:
     """Everything after the analysis: save it, run the jobs, write ledgers and the index."""
     from lib.report.excel import write_district_ledger
     from lib.report.index import write_index
@@ -323,7 +350,9 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
     start = time.perf_counter()
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    store_dir = store.save(analysis, out_dir / WORK_DIR / STORE_DIR)
+    work_dir = Path(work_dir).resolve() if work_dir else work_dir_for(out_dir)
+    drop_earlier_work_files(out_dir)
+    store_dir = store.save(analysis, work_dir / STORE)
 
     village_template = Path(village_notebook or Path(notebook_dir) / VILLAGE_NOTEBOOK).resolve()
     district_template = Path(district_notebook or Path(notebook_dir) / DISTRICT_NOTEBOOK).resolve()
@@ -347,14 +376,14 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
     jobs = []
     if district_template.is_file():
         jobs.append(VillageJob(
-            "全区", DISTRICT_STEM, DISTRICT_TITLE, str(district_template), str(out_dir), str(store_dir),
+            "全区", DISTRICT_STEM, DISTRICT_TITLE, str(district_template), str(out_dir), str(store_dir), str(work_dir),
             _parameters(DISTRICT_PARAMETERS, declared_parameters(district_template), values),
             ledger=False, kernel_name=kernel_name, timeout=timeout,
         ))
     for village in chosen:
         jobs.append(VillageJob(
             village, stems[village], f"{village}{VILLAGE_TITLE}", str(village_template), str(out_dir),
-            str(store_dir), _parameters(VILLAGE_PARAMETERS, declared, dict(values, village=village)),
+            str(store_dir), str(work_dir), _parameters(VILLAGE_PARAMETERS, declared, dict(values, village=village)),
             ledger=True, kernel_name=kernel_name, timeout=timeout,
         ))
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
@@ -368,7 +397,8 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
             _drop_stale(out_dir, result.stem)
     district = results.pop(DISTRICT_STEM, None)
     if district is None:
-        district = VillageResult("全区", DISTRICT_STEM, ok=False, error=f"找不到全区总览笔记本：{district_template}")
+        district = VillageResult("全区", DISTRICT_STEM, ok=False, error="找不到全区总览笔记本，全区总览未生成",
+                                 detail=str(district_template))
     village_results = [results[stems[v]] for v in chosen]
 
     failures = [r for r in [district, *village_results] if not r.ok]
@@ -386,7 +416,7 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
         [{"village": r.village, "html": r.html, "ledger": r.ledger, "summary": per_village.get(r.village)}
          for r in village_results if r.ok],
         {"html": district.html, "ledger": district_ledger, "summary": district_figures},
-        [{"village": r.village, "error": r.error} for r in failures],
+        [{"village": r.village, "error": r.error} for r in failures],  # the sentence, never the detail
         meta={
             "数据来源": source or (Path(input_path).name if input_path else ""),
             "比较年度": f"{analysis.year_last} 年 → {analysis.year_this} 年",
@@ -394,7 +424,18 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
         definitions=definition_rows(INDEX),
     )
     return ReportResult(out_dir, village_results, district, index, district_ledger,
-                        time.perf_counter() - start, failures)
+                        time.perf_counter() - start, failures, work_dir, write_failure_log(work_dir, failures))
+
+
+def drop_earlier_work_files(out_dir: Path) -> None:
+    """Earlier versions kept the store (full IDs) and executed notebooks inside outputs/:
+    a rerun removes them, so the folder copied to a leader holds no work file."""
+    import shutil
+
+    shutil.rmtree(out_dir / "_work", ignore_errors=True)
+    notebooks = out_dir / "notebooks"
+    if notebooks.is_dir() and all(p.suffix == ".ipynb" for p in notebooks.rglob("*") if p.is_file()):
+        shutil.rmtree(notebooks, ignore_errors=True)
 
 
 def _drop_stale(out_dir: Path, stem: str) -> None:
@@ -434,4 +475,6 @@ def print_summary(result: ReportResult) -> None:
     print(f"已生成 {len(ok)}/{len(result.villages)} 个村的简报，用时 {result.seconds:.0f} 秒；"
           f"目录：{result.index}", file=sys.stderr)
     for r in result.failed:
-        print(f"  失败：{r.village}：{r.error.splitlines()[0] if r.error else ''}", file=sys.stderr)
+        print(f"  失败：{r.village}：{r.error}", file=sys.stderr)
+    if result.failure_log:
+        print(f"  失败的详细记录：{result.failure_log}", file=sys.stderr)

@@ -1,7 +1,8 @@
 """``zengshou what-if``: one what-if scenario as a static, offline HTML page for leaders.
 
     run_what_if(input, out_dir, {"posts": 4, "post_monthly_pay": 500})
-      papermill  notebooks/what_if.ipynb with interactive=False → out_dir/notebooks/<stem>.ipynb
+      papermill  notebooks/what_if.ipynb with interactive=False → <work>/notebooks/<stem>.ipynb
+                 (the work folder is outside out_dir: lib.report.workspace)
       nbconvert  → out_dir/<stem>.html (same offline check and size limit as the briefings)
 
 The page holds the lever table, the before/after comparison by village, the placement list
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from lib.report.workspace import NOTEBOOKS, work_dir_for
 from lib.report.html import notebook_to_html
 from lib.interactive.what_if import Levers
 
@@ -48,7 +50,7 @@ def run_what_if(input_path, out_dir, levers: dict | None = None, *, policy_path=
         "interactive": False,
         **{k: v for k, v in (levers or {}).items() if v is not None},
     }
-    run = run_notebook(NOTEBOOK, out_dir / "notebooks" / f"{stem}.ipynb", parameters,
+    run = run_notebook(NOTEBOOK, work_dir_for(out_dir) / NOTEBOOKS / f"{stem}.ipynb", parameters,
                        kernel_name=kernel_name, prefetch=False)
     page = notebook_to_html(run.nb, out_dir / f"{stem}.html", TITLE)
     return ScenarioPage(page.path, run.out_ipynb, run.seconds)

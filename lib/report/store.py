@@ -6,7 +6,7 @@ district overview loads the district. What comes back is the same ``Analysis`` d
 its ``Policy`` rebuilt from the values saved with it (``lib.policy.policy_to_dict``), so a
 policy changed in code reaches every briefing as it is — no path, no re-parsing.
 
-Layout (``<output_dir>/_work/analysis/``)::
+Layout (``<work folder>/analysis/``, outside the output folder: lib.report.workspace)::
 
     store.json                     format, years, policy values, summary, partitions, tables
     <table>/<part>.parquet         households, items, risks, recommendations, measures, fgt:

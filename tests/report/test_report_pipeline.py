@@ -283,12 +283,19 @@ def test_pipeline_reports_every_village_and_survives_a_failing_one(tmp_path, mon
     by_name = {r.village: r for r in result.villages}
     assert list(by_name) == sorted(["东村", "出错村", HOSTILE_VILLAGE])
 
-    # the failing village is reported with its error, the others finished
+    # the failing village is reported in one sentence, the others finished
     assert [r.village for r in result.failed] == ["出错村"]
-    assert "出错村：测试用的失败" in by_name["出错村"].error
-    assert (out / "notebooks" / "出错村.ipynb").exists()  # kept for audit
+    assert by_name["出错村"].error == "简报计算时出错，未生成；详细记录在分析人员的运行日志中"
+    assert "出错村：测试用的失败" in by_name["出错村"].detail  # the cell's own error, for the analyst
+    work = tmp_path / "outputs_工作文件"  # outside outputs/: what a leader does not receive
+    assert result.work_dir == work.resolve()
+    assert (work / "notebooks" / "出错村.ipynb").exists()  # kept for audit
+    assert not (out / "notebooks").exists() and not (out / "_work").exists()
+    log = result.failure_log.read_text(encoding="utf-8")
+    assert result.failure_log.parent == (work / "logs").resolve() and "测试用的失败" in log
     assert not (out / "出错村.html").exists()  # last run's page cannot pass for this run's
-    assert "失败：出错村" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "失败：出错村" in err and "失败记录.log" in err
 
     counts = dict(analysis.households.group_by("村").len().iter_rows())
     for village in ("东村", HOSTILE_VILLAGE):
@@ -316,7 +323,8 @@ def test_pipeline_reports_every_village_and_survives_a_failing_one(tmp_path, mon
                      by_name[HOSTILE_VILLAGE].ledger, "district.html", "district_台账.xlsx"}
     assert all((out / h).exists() for h in hrefs)
     assert "&lt;i&gt;&quot;红旗&quot;&lt;/i&gt;/村" in index and "<i>" not in index
-    assert "出错村" in index and "测试用的失败" in index
+    assert "出错村" in index and "简报计算时出错" in index
+    assert "测试用的失败" not in index and "Traceback" not in index and str(tmp_path) not in index
     assert [p.name for p in out.rglob(".*.tmp*")] == []
 
 
@@ -341,11 +349,11 @@ def test_jobs_run_the_same_on_a_dask_cluster(tmp_path):
 
     from lib.report.pipeline import VillageJob, run_jobs
 
-    jobs = [VillageJob(v, v, f"{v}简报", str(TINY), str(tmp_path), "", {"village": v}, ledger=False,
+    jobs = [VillageJob(v, v, f"{v}简报", str(TINY), str(tmp_path), "", str(tmp_path / "work"), {"village": v}, ledger=False,
                        prefetch=False) for v in ("东村", "出错村")]
     results = []
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         run_jobs(jobs, 1, scheduler=cluster.scheduler_address, progress=False, on_result=results.append)
     by_name = {r.village: r for r in results}
     assert by_name["东村"].ok and external_references((tmp_path / "东村.html").read_text(encoding="utf-8")) == []
-    assert not by_name["出错村"].ok and "测试用的失败" in by_name["出错村"].error
+    assert not by_name["出错村"].ok and "测试用的失败" in by_name["出错村"].detail

@@ -35,4 +35,4 @@ def test_what_if_command_writes_an_offline_scenario_page(tmp_path):
     html = (out / "假设分析_加岗.html").read_text(encoding="utf-8")
     assert '<html lang="zh"' in html and external_references(html) == []
     assert "2 个，每岗 800 元/月 × 12 个月" in html and "调整前后对比" in html
-    assert (out / "notebooks" / "假设分析_加岗.ipynb").is_file()  # kept for audit, like the briefings
+    assert (tmp_path / "out_工作文件" / "notebooks" / "假设分析_加岗.ipynb").is_file()  # kept for audit, outside outputs/
