@@ -257,10 +257,11 @@ def change_waterfall(
     if policy is not None:
         data = data.filter(pl.col("收入项目").is_in(list(counted_items(policy))))
     data = data.filter(~pl.col("收入项目").is_in(list(exclude_items)))
-    sign = {name: ITEMS_BY_NAME[name].sign if name in ITEMS_BY_NAME else 1 for name in
-            data.get_column("收入项目").unique().to_list()}
+    sign = {name: item.sign for name, item in ITEMS_BY_NAME.items()}
     by_item = (
-        data.with_columns(pl.col("收入项目").replace_strict(sign, return_dtype=pl.Int64).alias("_s"))
+        # 收入项目 is an Enum: looked up as text (an empty village has no values to infer from)
+        data.with_columns(pl.col("收入项目").cast(pl.String).replace_strict(sign, default=1, return_dtype=pl.Int64)
+                          .alias("_s"))
         .group_by("收入项目")
         .agg((pl.col("上年") * pl.col("_s")).sum().alias("上年"),
              (pl.col("本年") * pl.col("_s")).sum().alias("本年"))

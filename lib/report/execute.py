@@ -275,13 +275,19 @@ def kernel_pool(kernel_name: str = KERNEL_NAME, cwd: str | Path | None = None,
 # ---------------------------------------------------------------------------------------
 
 
+def _literal(path: Path) -> str:
+    """``path`` as papermill takes it: papermill fills ``{name}`` in paths with the
+    parameters (str.format), so a village named "{0}村" or "${1}村" has its braces doubled."""
+    return str(path).replace("{", "{{").replace("}", "}}")
+
+
 def _execute(template: Path, tmp_out: Path, parameters: dict, kernel_name: str, timeout: int,
              cwd: Path, km) -> object:
     import papermill
 
     return papermill.execute_notebook(
-        str(template),
-        str(tmp_out),
+        _literal(template),
+        _literal(tmp_out),
         parameters=parameters,
         engine_name=ENGINE_NAME,
         kernel_name=kernel_name,

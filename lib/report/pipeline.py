@@ -55,7 +55,7 @@ DISTRICT_PARAMETERS = ("store_dir", "input_path", "output_dir")
 
 _RESERVED_STEMS = {"index", DISTRICT_STEM}
 _BAD_FILE_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
-_MAX_STEM = 80
+_MAX_STEM_BYTES = 120  # file names are ≤ 255 bytes; room for the suffixes and a temporary prefix
 
 
 # ---------------------------------------------------------------------------------------
@@ -127,7 +127,8 @@ def file_stems(villages: list[str]) -> dict[str, str]:
     taken = set(_RESERVED_STEMS)
     for name in villages:
         base = unicodedata.normalize("NFC", str(name))
-        base = _BAD_FILE_CHARS.sub("_", base).strip(" .")[:_MAX_STEM] or "未命名村"
+        base = _BAD_FILE_CHARS.sub("_", base).strip(" .")
+        base = base.encode("utf-8")[:_MAX_STEM_BYTES].decode("utf-8", "ignore").strip(" .") or "未命名村"
         stem, k = base, 2
         while stem.lower() in taken:
             stem, k = f"{base}_{k}", k + 1
