@@ -79,13 +79,26 @@ def render_in_process(analysis, village: str) -> list[str]:
     return shown
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@pytest.fixture
+def plotly_state():
+    """The briefing's set-up changes plotly's global renderer and template: put them back."""
+    import plotly.io as pio
+
+    from lib.present import notebook
+
+    saved = (pio.renderers["notebook"], pio.renderers.default, pio.templates.default, notebook._SET_UP)
+    yield
+    pio.renderers["notebook"], pio.renderers.default, pio.templates.default, notebook._SET_UP = saved
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                   HealthCheck.function_scoped_fixture])  # restored once, after all examples
 @given(
     name=st.one_of(st.sampled_from(ODD_NAMES), st.text(min_size=1, max_size=30).filter(lambda s: s.strip())),
     kind=st.sampled_from(KINDS),
     n=st.integers(1, 6),
 )
-def test_random_villages_render_through_the_briefing_cells(name, kind, n):
+def test_random_villages_render_through_the_briefing_cells(plotly_state, name, kind, n):
     analysis = district({name: (kind, n), "对照村": ("减收", 3)})
     village = analysis.households.filter(pl.col("户编号").str.starts_with(f"{abs(hash(name)) % 10**6:06d}"))["村"][0]
     shown = render_in_process(analysis, village)

@@ -121,9 +121,10 @@ def test_plotlyjs_already_in_an_output_is_not_added_again():
 
 
 def test_stock_notebook_renderer_cdn_mathjax_is_removed():
-    import plotly.io as pio
 
-    stock = pio.renderers["notebook"].__class__()  # plotly's own: adds a MathJax CDN tag
+    from plotly.io._base_renderers import NotebookRenderer
+
+    stock = NotebookRenderer()  # plotly's own (whatever renderer another test installed): adds a MathJax CDN tag
     raw = figure_output("原样", renderer=stock)["data"]["text/html"]
     assert external_references(raw), "plotly's notebook renderer asks for MathJax from a CDN"
     page = render_html(executed_notebook(n_figures=0, extra_outputs=[figure_output("原样", stock)]), "x")
