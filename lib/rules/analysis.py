@@ -11,18 +11,21 @@ with the columns of docs/contract.md §2 in that order (helper modules may add m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from lib.catalogue import (
     DECREASE,
+    EXITED,
     ID,
+    NEW_ENTRY,
     JUDGEMENTS,
     MEASURE_NAMES,
     NOT_SURVEYED,
     REJECT_COLUMNS,
     RISK_POINTS,
+    ROSTER_STATUS_COLUMNS,
     VILLAGE,
     WARNING_LEVELS,
 )
@@ -58,6 +61,12 @@ ROSTER_COLUMNS: dict[str, pl.DataType] = {
     "重度残疾人数": pl.Int64(), "重病人数": pl.Int64(),
     "是否低保户": pl.Boolean(), "是否特困户": pl.Boolean(), "是否受灾": pl.Boolean(),
 }
+# The export's status columns (docs/contract.md §1), null when the input has none; carried
+# through after the contract columns for the data-quality checks and the exits.
+STATUS_COLUMNS: dict[str, pl.DataType] = {
+    c.name: {"bool": pl.Boolean(), "int": pl.Int64(), "date": pl.Date()}.get(c.dtype, pl.String())
+    for c in ROSTER_STATUS_COLUMNS
+}
 _ZERO_IF_MISSING = ("重度残疾人数", "重病人数")
 _FALSE_IF_MISSING = ("是否低保户", "是否特困户", "是否受灾")
 
@@ -87,7 +96,7 @@ class Analysis:
     year_last: int
     year_this: int
     policy: Policy
-    households: pl.DataFrame  # one row per household of 户信息 (HOUSEHOLD_RESULT_COLUMNS first)
+    households: pl.DataFrame  # one row per household of 户信息 (HOUSEHOLD_RESULT_COLUMNS first, then STATUS_COLUMNS)
     items: pl.DataFrame  # long: 户编号, 村, 收入项目, 收入类别, 上年, 本年, 变化
     risks: pl.DataFrame  # long: 户编号, 村, 风险点代码, 风险点, 减收金额, 细分原因, 原因来源, 收入研判
     recommendations: pl.DataFrame  # long: 户编号, 村, 措施代码, 措施类型, 牵头单位, 推荐理由
@@ -98,12 +107,13 @@ class Analysis:
     rejects: pl.DataFrame  # reader rejects + rows the rules could not use
     findings: pl.DataFrame  # reader findings + survey causes the numbers do not show
     summary: dict  # JSON-able district figures (summary.json)
+    persons: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PERSON_SCHEMA))  # the export's person rows; empty for a workbook
 
 
 def _complete_roster(households: pl.DataFrame) -> pl.DataFrame:
     """户信息 with every contract column present (blank counts 0, blank flags false)."""
     missing = []
-    for name, dtype in ROSTER_COLUMNS.items():
+    for name, dtype in {**ROSTER_COLUMNS, **STATUS_COLUMNS}.items():
         if name in households.columns:
             continue
         if name in _ZERO_IF_MISSING:
@@ -151,7 +161,7 @@ def analyze(data, policy: Policy, years: tuple[int, int] | None = None) -> Analy
     rule_findings = survey_findings(wide, risks, causes)
     wide = attach_risks(wide, risks)
 
-    households = wide.select(*ROSTER_COLUMNS, *INCOME_RESULT_COLUMNS)
+    households = wide.select(*ROSTER_COLUMNS, *INCOME_RESULT_COLUMNS, *STATUS_COLUMNS)
     items, income_rejects = income.items, income.rejects
     del wide, income  # the wide per-item frame is done with: at 1M households it is ~0.3 GB
     households = _beside(households, dibao_check(households, items, policy, year_this))
@@ -159,8 +169,8 @@ def analyze(data, policy: Policy, years: tuple[int, int] | None = None) -> Analy
     households, measures_joined = attach_measures(households, recommendations, data.measures)
     households = _beside(households, explain(households, risks, policy, year_last, year_this))
     risks = risks.drop(ROW)
-    extra = [c for c in households.columns if c not in HOUSEHOLD_RESULT_COLUMNS]
-    households = households.select(*HOUSEHOLD_RESULT_COLUMNS, *extra)
+    extra = [c for c in households.columns if c not in HOUSEHOLD_RESULT_COLUMNS and c not in STATUS_COLUMNS]
+    households = households.select(*HOUSEHOLD_RESULT_COLUMNS, *STATUS_COLUMNS, *extra)
 
     rejects = _problems(data.rejects, income_rejects, unmatched_measures(households, data.measures))
     findings = _problems(data.findings, rule_findings)
@@ -185,6 +195,7 @@ def analyze(data, policy: Policy, years: tuple[int, int] | None = None) -> Analy
         rejects=rejects,
         findings=findings,
         summary=summary,
+        persons=getattr(data, "persons", None) if getattr(data, "persons", None) is not None else pl.DataFrame(schema=PERSON_SCHEMA),
     )
 
 
@@ -227,6 +238,7 @@ def build_summary(
             *((pl.col(LEVEL) == w).sum().alias(w) for w in WARNING_LEVELS),
             pl.col(LEVEL).null_count().alias("未评定"),
             pl.col(SHOULD_MONITOR).sum().alias(SHOULD_MONITOR),
+            pl.col(NEW_ENTRY).fill_null(False).sum().alias(NEW_ENTRY),
             (decrease & (pl.col("已有措施").list.len() > 0)).sum().alias("有措施的减收户数"),
             pl.col(LOST).sum().round(2).alias(LOST),
         )
@@ -235,7 +247,9 @@ def build_summary(
     )
     total = {k: v for k, v in per_village.drop(VILLAGE).sum().row(0, named=True).items()}
     n = int(total["户数"])
-    surveyed = n - int(total[NOT_SURVEYED])
+    exited = int(total[EXITED])
+    must_survey = n - exited  # a household that left the roster is not to be surveyed
+    surveyed = must_survey - int(total[NOT_SURVEYED])
     losing, covered = int(total[DECREASE]), int(total["有措施的减收户数"])
 
     points = risks.group_by(CODE).agg(
@@ -263,7 +277,9 @@ def build_summary(
         "收入研判": {j: int(total[j]) for j in JUDGEMENTS},
         "预警等级": {**{w: int(total[w]) for w in WARNING_LEVELS}, "未评定": int(total["未评定"])},
         SHOULD_MONITOR: int(total[SHOULD_MONITOR]),
-        "排查覆盖": {"应排查户数": n, "已排查户数": surveyed, "排查率": _share(surveyed, n)},
+        "排查覆盖": {"应排查户数": must_survey, "已排查户数": surveyed, "排查率": _share(surveyed, must_survey)},
+        EXITED: exited,
+        NEW_ENTRY: int(total[NEW_ENTRY]),
         "措施覆盖": {"减收户数": losing, "有措施的减收户数": covered, "覆盖率": _share(covered, losing)},
         "风险点": risk_rows,
         "各村": per_village.drop("未评定", "有措施的减收户数").to_dicts(),

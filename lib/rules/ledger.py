@@ -16,11 +16,13 @@ from lib.catalogue import (
     DISTRICT,
     ID,
     DECREASE,
+    EXITED,
     FLAT,
     INCREASE,
     MEASURE_CODES,
     LEAD_UNITS,
     MEASURE_NAMES,
+    NEW_ENTRY,
     NOT_SURVEYED,
     ORANGE,
     RED,
@@ -50,8 +52,10 @@ _not_recovering = _decrease & (pl.col("预计能恢复") == False)
 # Household counts of the summary: header → which households it counts.
 _SUMMARY_COUNTS: dict[str, pl.Expr] = {
     "户数": pl.col(ID).is_not_null(),
-    "已排查": pl.col("收入研判") != NOT_SURVEYED,
+    "已排查": ~pl.col("收入研判").is_in([NOT_SURVEYED, EXITED]),
     "未排查": pl.col("收入研判") == NOT_SURVEYED,
+    EXITED: pl.col("收入研判") == EXITED,  # left the roster: neither surveyed nor 未排查
+    NEW_ENTRY: pl.col(NEW_ENTRY).fill_null(False),
     INCREASE: pl.col("收入研判") == INCREASE,
     FLAT: pl.col("收入研判") == FLAT,
     DECREASE: _decrease,
@@ -108,6 +112,8 @@ def _village_households(households: pl.DataFrame) -> pl.DataFrame:
     the shortfall total and how many households each measure is recommended to."""
     # Each count's flag is computed once, into a narrow frame that the village and the
     # district passes both sum (rather than each pass evaluating every expression again).
+    if NEW_ENTRY not in households.columns:  # a frame built by hand may leave the export's columns out
+        households = households.with_columns(pl.lit(None, dtype=pl.Boolean).alias(NEW_ENTRY))
     flags = (
         households.lazy()
         .select(
@@ -171,6 +177,8 @@ def _summary(
             "户数",
             "已排查",
             "未排查",
+            EXITED,
+            NEW_ENTRY,
             INCREASE,
             FLAT,
             DECREASE,
