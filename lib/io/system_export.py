@@ -271,8 +271,8 @@ def _source_year(source: Source, table: Table, years: Mapping[str, int]) -> tupl
 def _unknown_years_message(unknown: list[tuple[Source, str | None]]) -> str:
     parts = []
     for source, hint in unknown:
-        where = source.file.name if source.label == source.sheet or source.file.stem == source.label else source.label
-        parts.append(f"「{where}」" + (f"（{hint}）" if hint else ""))
+        parts.append(f"「{source.file.name}」" + (f"（{hint}）" if hint else ""))
+    parts = list(dict.fromkeys(parts))
     example = unknown[0][0].file.name
     return (
         f"无法确定{'、'.join(parts)}的年度：表中没有「年度」列，文件名和工作表名中也没有写成年份的年度"
@@ -606,8 +606,8 @@ def _add_work(persons: pl.DataFrame, work: pl.DataFrame) -> tuple[pl.DataFrame, 
     matched = (joined["__m1"].is_not_null() | joined["__w1"].is_not_null()).sum() + \
         (joined["__m2"].is_not_null() | joined["__w2"].is_not_null()).sum()
     out = joined.with_columns(
-        pl.coalesce("务工月数", "__m1", "__m2").alias("务工月数"),
-        pl.coalesce("务工月收入", "__w1", "__w2").alias("务工月收入"),
+        pl.coalesce(MONTHS, "__m1", "__m2").alias(MONTHS),
+        pl.coalesce(MONTHLY_WAGE, "__w1", "__w2").alias(MONTHLY_WAGE),
     ).drop("__m1", "__w1", "__m2", "__w2")
     return out, max(0, work.height - int(matched))
 

@@ -17,6 +17,7 @@ import polars as pl
 
 from lib.catalogue import (
     DECREASE,
+    EXIT_REASON,
     EXITED,
     ID,
     NEW_ENTRY,
@@ -168,6 +169,7 @@ def analyze(data, policy: Policy, years: tuple[int, int] | None = None) -> Analy
     recommendations = recommend(households, policy, year_this)
     households, measures_joined = attach_measures(households, recommendations, data.measures)
     households = _beside(households, explain(households, risks, policy, year_last, year_this))
+    households = _exit_sentences(households)
     risks = risks.drop(ROW)
     extra = [c for c in households.columns if c not in HOUSEHOLD_RESULT_COLUMNS and c not in STATUS_COLUMNS]
     households = households.select(*HOUSEHOLD_RESULT_COLUMNS, *STATUS_COLUMNS, *extra)
@@ -196,6 +198,18 @@ def analyze(data, policy: Policy, years: tuple[int, int] | None = None) -> Analy
         findings=findings,
         summary=summary,
         persons=getattr(data, "persons", None) if getattr(data, "persons", None) is not None else pl.DataFrame(schema=PERSON_SCHEMA),
+    )
+
+
+def _exit_sentences(households: pl.DataFrame) -> pl.DataFrame:
+    """A household that left the roster says why (已退出（风险已消除（帮扶消除，2022年6月）），…)."""
+    if not households.get_column(JUDGEMENT).eq(EXITED).any():
+        return households
+    return households.with_columns(
+        pl.when(pl.col(JUDGEMENT) == EXITED)
+        .then(pl.concat_str(pl.lit(f"{EXITED}（"), pl.col(EXIT_REASON), pl.lit("），不在本年排查范围")))
+        .otherwise(pl.col(EXPLANATION))
+        .alias(EXPLANATION)
     )
 
 
