@@ -309,6 +309,14 @@ def _normalised(series: pl.Series) -> pl.Series:
     return series.str.normalize("NFKC").str.strip_chars().replace("", None)
 
 
+def _net_amount_column(series: pl.Series) -> pl.DataFrame:
+    """The system's net figures: amounts that may be negative (operating costs above income)."""
+    text = series.cast(pl.String).str.normalize("NFKC").str.strip_chars()
+    negative = text.str.starts_with("-").fill_null(False)
+    out = parse_amount_column(text.str.strip_prefix("-"), blank_is_zero=False)
+    return out.with_columns(pl.when(pl.lit(negative)).then(-pl.col("value")).otherwise(pl.col("value")).alias("value"))
+
+
 def _parse_persons(table: Table, year: int | None) -> pl.DataFrame:
     """Person rows of one source, parsed; ``__problem`` holds the first bad cell's sentence.
     ``year`` is the source's year when no 年度 column gives it."""
@@ -325,8 +333,8 @@ def _parse_persons(table: Table, year: int | None) -> pl.DataFrame:
         "人数": parse_count_column,
         "年度家庭人口数": parse_count_column,
         MONTHS: parse_months_column,
-        NET_PER_CAPITA: lambda x: parse_amount_column(x, blank_is_zero=False),
-        NET_INCOME: lambda x: parse_amount_column(x, blank_is_zero=False),
+        NET_PER_CAPITA: _net_amount_column,
+        NET_INCOME: _net_amount_column,
         **{kind: parse_amount_column for kind in INCOME_KINDS},
         **{item.name: parse_amount_column for item in ITEM_COLUMNS},
     }

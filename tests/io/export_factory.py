@@ -303,6 +303,10 @@ def demo_district(seed: int = 9, filler: int = 24) -> list[Household]:
     cases.append(Household("H011", "南岗村", years={
         y: Year([Person("高十一", "户主", "1969-05-25"), Person("罗十一", "配偶", "1971-06-25")],
                 wage=8000 + (y - 2021) * 1000, operating=7000, cost=2000) for y in YEARS}))
+    # H012: a failed harvest: operating costs above income, so the system's per-capita is negative in 2022.
+    cases.append(Household("H012", "东兴村", years={
+        2021: Year([Person("曹十二", "户主", "1977-07-30")], operating=9000, cost=3000),
+        2022: Year([Person("曹十二", "户主", "1977-07-30")], operating=1000, cost=3500, risk="因自然灾害（冰雹）")}))
 
     for i in range(filler):
         hid = f"H{100 + i:03d}"
