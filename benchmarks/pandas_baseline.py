@@ -58,6 +58,9 @@ from lib.catalogue import (
     MEASURE_STATUSES,
     MEASURES,
     NOT_SURVEYED,
+    EXIT_REASON,
+    EXITED,
+    NEW_ENTRY,
     OPERATING_COST,
     ORANGE,
     PENSION,
@@ -330,11 +333,12 @@ def analyze_core(
     members_last, members_this = members(last, has_last), members(this, has_this)
     pc_last, pc_this = net_last / members_last, net_this / members_this
 
-    # 增收 / 持平 / 减收 / 未排查
+    # 已退出 (a 退出原因: left the roster) / 增收 / 持平 / 减收 / 未排查
+    exited = households[EXIT_REASON].notna().to_numpy(bool) if EXIT_REASON in households else np.zeros(n, bool)
     change = pc_this - pc_last
     flat = np.abs(change) <= policy.flat_band * np.abs(pc_last)
-    decrease = surveyed & ~flat & (change < 0)
-    judgement = np.select([~surveyed, flat, change > 0], [NOT_SURVEYED, FLAT, INCREASE], DECREASE)
+    decrease = ~exited & surveyed & ~flat & (change < 0)
+    judgement = np.select([exited, ~surveyed, flat, change > 0], [EXITED, NOT_SURVEYED, FLAT, INCREASE], DECREASE)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(pc_last > 0, change / pc_last, np.nan)
 
@@ -859,7 +863,9 @@ def build_ledger(roster: pd.DataFrame, hh: pd.DataFrame, joined: pd.DataFrame) -
     open_gap = decrease & ~hh["预计能恢复"].fillna(True).to_numpy(bool)
     counts = pd.DataFrame({
         TOWNSHIP: roster[TOWNSHIP].astype("str").array, VILLAGE: roster[VILLAGE].astype("str").array,
-        "户数": 1, "已排查": (judgement != NOT_SURVEYED).to_numpy(int), "未排查": (judgement == NOT_SURVEYED).to_numpy(int),
+        "户数": 1, "已排查": (~judgement.isin([NOT_SURVEYED, EXITED])).to_numpy(int),
+        "未排查": (judgement == NOT_SURVEYED).to_numpy(int), EXITED: (judgement == EXITED).to_numpy(int),
+        NEW_ENTRY: (roster[NEW_ENTRY].fillna(False).to_numpy(int) if NEW_ENTRY in roster else 0),
         INCREASE: (judgement == INCREASE).to_numpy(int), FLAT: (judgement == FLAT).to_numpy(int),
         DECREASE: decrease.astype(int),
         f"{RED}色预警": (level == RED).to_numpy(int), f"{ORANGE}色预警": (level == ORANGE).to_numpy(int), "应纳未纳": hh["应纳未纳"].to_numpy(int),
@@ -891,7 +897,7 @@ def build_ledger(roster: pd.DataFrame, hh: pd.DataFrame, joined: pd.DataFrame) -
     summary[["措施数", "已落实数", "计划数"]] = summary[["措施数", "已落实数", "计划数"]].fillna(0).astype(np.int64)
     summary["预计增收合计"] = summary["预计增收合计"].fillna(0.0)
     summary["覆盖率"] = (summary["有措施的减收户数"] / summary[DECREASE]).where(summary[DECREASE] > 0)
-    summary = summary[[*VILLAGE_KEYS, "户数", "已排查", "未排查", INCREASE, FLAT, DECREASE, f"{RED}色预警", f"{ORANGE}色预警", "应纳未纳",
+    summary = summary[[*VILLAGE_KEYS, "户数", "已排查", "未排查", EXITED, NEW_ENTRY, INCREASE, FLAT, DECREASE, f"{RED}色预警", f"{ORANGE}色预警", "应纳未纳",
                        "有措施的减收户数", "覆盖率", "风险户数", "风险未帮扶户数", "缺口未补足户数", "措施数",
                        "已落实数", "计划数", "预计增收合计", "收入缺口合计"]]
 

@@ -418,7 +418,8 @@ YES_NO = ("是", "否")
 
 # Income judgement (收入研判) and warning levels (预警等级)
 INCREASE, FLAT, DECREASE, NOT_SURVEYED = "增收", "持平", "减收", "未排查"
-JUDGEMENTS = (INCREASE, FLAT, DECREASE, NOT_SURVEYED)
+EXITED = "已退出"  # left the roster (risk eliminated, died out, absent from this year's export): not surveyed, not 未排查
+JUDGEMENTS = (INCREASE, FLAT, DECREASE, NOT_SURVEYED, EXITED)
 RED, ORANGE, YELLOW, GREEN = "红", "橙", "黄", "绿"
 WARNING_LEVELS = (RED, ORANGE, YELLOW, GREEN)
 
@@ -581,3 +582,54 @@ QUALITY_RULE_BY_CODE = {r.code: r for r in QUALITY_RULES}
 # One finding row: who (户编号, 村), which rule (代码, 级别), the sentence (说明), and where in
 # the input it was seen (工作表, 行号; null for a household-level check).
 FINDING_COLUMNS = ("户编号", "村", "代码", "级别", "说明", "工作表", "行号")
+
+# ---------------------------------------------------------------------------------------
+# National-system exports: 帮扶 columns as measures, roster status columns
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportMeasureColumn:
+    """A 帮扶 column of the export: a non-empty cell is a measure of kind ``measure`` in place."""
+
+    name: str
+    measure: str  # one of MEASURE_CODES
+    aliases: tuple[str, ...] = ()
+    note: str = ""
+
+
+EXPORT_MEASURE_COLUMNS: tuple[ExportMeasureColumn, ...] = (
+    ExportMeasureColumn("产业帮扶", "M2", ("产业帮扶措施",), "产业项目、资产收益"),
+    ExportMeasureColumn("金融帮扶", "M2", ("小额信贷",), "小额信贷支持产业"),
+    ExportMeasureColumn("就业帮扶", "M1", ("就业帮扶措施", "外出务工补贴", "帮扶车间"), "就业服务、务工补贴"),
+    ExportMeasureColumn("公益岗位帮扶", "M1", ("公益性岗位帮扶",), "公益性岗位安置"),
+    ExportMeasureColumn("综合保障", "M3", ("综合保障措施", "兜底保障"), "低保、特困、临时救助"),
+    ExportMeasureColumn("健康帮扶", "M3", ("医疗帮扶",), "医疗保障与救助"),
+    ExportMeasureColumn("教育帮扶", "M4", ("雨露计划", "技能培训"), "教育资助、技能培训"),
+    ExportMeasureColumn("社会帮扶", "M5", ("结对帮扶",), "社会力量、结对帮扶"),
+    ExportMeasureColumn("搬迁", "M5", ("易地搬迁", "易地扶贫搬迁"), "搬迁及后续扶持，由驻村和结对干部跟进"),
+)
+# Cell texts that mean "no such measure" (the export writes these instead of leaving blank).
+NO_MEASURE_TEXTS = ("无", "否", "没有", "未享受", "不享受", "尚未实施", "未实施", "/", "-", "—", "0")
+
+# 户信息 columns the national-system export can fill (docs/contract.md §1); null when the input
+# has no such data. Read by the rules (退出原因, 新识别) and the data-quality checks.
+EXIT_REASON, NEW_ENTRY = "退出原因", "新识别"
+ROSTER_STATUS_COLUMNS: tuple[Column, ...] = (
+    Column("风险是否消除", "risk_eliminated", "bool"),
+    Column("风险消除方式", "elimination_way", "text"),
+    Column("消除监测时间", "eliminated_on", "date"),
+    Column("识别监测时间", "identified_on", "date"),
+    Column("务工不稳风险", "unstable_work_risk", "bool", note="致贫/返贫风险写有务工就业不稳"),
+    Column("16岁以下人数", "under_16", "int"),
+    Column("60岁以上人数", "aged_60_plus", "int"),
+    Column("70岁以上人数", "aged_70_plus", "int"),
+    Column(EXIT_REASON, "exit_reason", "text", note="空 = 仍在名单中"),
+    Column(NEW_ENTRY, "new_entry", "bool", note="本年新识别的监测对象"),
+)
+# 收入 columns the export can fill: the system's own figures, for the cross-check.
+SYSTEM_PER_CAPITA, SYSTEM_NET = "系统人均纯收入", "系统家庭纯收入"
+INCOME_SYSTEM_COLUMNS: tuple[Column, ...] = (
+    Column(SYSTEM_PER_CAPITA, "system_net_per_capita", "money"),
+    Column(SYSTEM_NET, "system_net_income", "money"),
+)

@@ -18,6 +18,8 @@ DEMO_INPUT = Path("data/raw/demo.xlsx")
 DEMO_PROCESSED = Path("data/processed")
 DEMO_POLICY_NAME = "demo_policy.toml"  # written next to the demo workbook
 SAID_WHEN_READ = ("W209", "W210")  # findings about the input as a whole, printed at once
+INPUT_HELP = "输入工作簿，或防止返贫监测系统的导出文件/文件夹（可给多个，如每年一个导出文件）"
+YEAR_HELP = "指明导出文件的年度，如 --year \"监测对象信息 (1).xlsx=2022\"（可重复；文件中无「年度」列、文件名中无年份时使用）"
 
 
 def _years(values: list[int] | None) -> tuple[int, int] | None:
@@ -25,6 +27,19 @@ def _years(values: list[int] | None) -> tuple[int, int] | None:
         return None
     last, this = sorted(values)
     return last, this
+
+
+def _file_years(values: list[str] | None) -> dict[str, int]:
+    """``--year 文件名=2022`` (repeatable) as {文件名: 2022}; a malformed one is unusable input."""
+    from lib.codes import InputError
+
+    named = {}
+    for value in values or ():
+        name, sep, year = value.rpartition("=")
+        if not sep or not name.strip() or not year.strip().isdigit() or len(year.strip()) != 4:
+            raise InputError(f"--year 的写法应为「文件名=年度」，如 --year \"监测对象信息.xlsx=2022\"（收到：{value}）")
+        named[name.strip()] = int(year.strip())
+    return named
 
 
 def cmd_template(args) -> int:
@@ -39,7 +54,7 @@ def cmd_analyze(args) -> int:
     from lib.report.pipeline import analyse_input
 
     writable_folder(args.output)
-    write_results(analyse_input(args.input, args.policy, _years(args.years)), args.output)
+    write_results(analyse_input(args.input, args.policy, _years(args.years), _file_years(args.year)), args.output)
     return EXIT_OK
 
 
@@ -72,6 +87,7 @@ def cmd_report(args) -> int:
         scheduler=args.scheduler,
         policy_path=args.policy,
         years=_years(args.years),
+        file_years=_file_years(args.year),
     )
     return EXIT_FAILED if result.failed else EXIT_OK
 
@@ -86,8 +102,12 @@ def cmd_what_if(args) -> int:
         "dibao_standard": args.dibao_standard, "monitoring_threshold": args.threshold,
         "flat_band": args.flat_band,
     }
-    page = run_what_if(args.input, args.output, levers, policy_path=args.policy, years=_years(args.years),
-                       stem=args.name)
+    from lib.io.reader import read_input
+
+    inputs, file_years = args.input, _file_years(args.year)
+    print(read_input(inputs, file_years).describe(), file=sys.stderr)  # the years are right, or the run asks now
+    page = run_what_if(inputs if len(inputs) > 1 else inputs[0], args.output, levers, policy_path=args.policy,
+                       years=_years(args.years), stem=args.name, file_years=file_years)
     print(f"已生成假设分析：{page.html}（用时 {page.seconds:.0f} 秒）")
     return EXIT_OK
 
@@ -135,14 +155,16 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_demo)
 
     a = sub.add_parser("analyze", help="校验输入并计算每户研判结果")
-    a.add_argument("input", type=Path)
+    a.add_argument("input", type=Path, nargs="+", help=INPUT_HELP)
+    a.add_argument("--year", action="append", metavar="文件名=年度", help=YEAR_HELP)
     a.add_argument("-o", "--output", type=Path, required=True)
     a.add_argument("--policy", type=Path, default=None, help="政策参数文件（TOML），缺省用内置默认值")
     a.add_argument("--years", type=int, nargs=2, metavar=("上年", "本年"), help="指定比较的两个年度")
     a.set_defaults(func=cmd_analyze)
 
     r = sub.add_parser("report", help="逐村生成 HTML 简报和 Excel 台账")
-    r.add_argument("input", type=Path)
+    r.add_argument("input", type=Path, nargs="+", help=INPUT_HELP)
+    r.add_argument("--year", action="append", metavar="文件名=年度", help=YEAR_HELP)
     r.add_argument("-o", "--output", type=Path, required=True)
     r.add_argument("--village", action="append", help="只出这个村（可重复）")
     r.add_argument("--workers", type=int, default=None, help="并行进程数（默认为CPU核数）")
@@ -152,7 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_report)
 
     w = sub.add_parser("what-if", help="按给定杠杆做一次假设分析，输出离线 HTML（可发给领导）")
-    w.add_argument("input", type=Path)
+    w.add_argument("input", type=Path, nargs="+", help=INPUT_HELP)
+    w.add_argument("--year", action="append", metavar="文件名=年度", help=YEAR_HELP)
     w.add_argument("-o", "--output", type=Path, required=True)
     w.add_argument("--name", default="假设分析", help="输出文件名（不含 .html，默认“假设分析”）")
     w.add_argument("--posts", type=int, default=None, help="新增公益岗位数")

@@ -6,6 +6,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import settings
+
+# The machines are shared and noisy: a property test is judged on what it finds, not on how
+# long one example took (hypothesis' default 200 ms deadline fails examples under load).
+settings.register_profile("zengshou", deadline=None)
+settings.load_profile("zengshou")
 
 # An independent GB 11643 implementation, so tests do not check lib.io.parsing against itself.
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -97,7 +97,7 @@ def income_choices() -> list[str]:
 
 
 SUMMARY_FIGURES = (
-    "households", "increase", "flat", "decrease", "not_surveyed",
+    "households", "increase", "flat", "decrease", "not_surveyed", "exited",
     *(f"level_{w}" for w in WARNING_LEVELS), "should_monitor", "lost", "shortfall",
     "per_capita_last", "per_capita_this",
 )

@@ -33,7 +33,7 @@ from lib.interactive.what_if import DISTRICT, PLAN_PRESET, Levers, Scenario, run
 from lib.present.format import LIST_SEPARATOR, escape, measure_name, yuan  # noqa: E402
 from lib.present.tables import PLAIN, table_markup  # noqa: E402
 
-JUDGEMENT_COLOURS = {"增收": "#2e7d32", "持平": "#9e9e9e", "减收": "#c62828", "未排查": "#f9a825"}
+JUDGEMENT_COLOURS = {"增收": "#2e7d32", "持平": "#9e9e9e", "减收": "#c62828", "未排查": "#f9a825", "已退出": "#90a4ae"}
 BEFORE_COLOUR, AFTER_COLOUR = "#90a4ae", "#1565c0"
 TABLE_MAX_ROWS = 200  # the household table shows this many rows; the count says how many matched
 

@@ -16,13 +16,16 @@ turned into numbers, and cells such as “1,200元” or “不详”. The reade
 Invariant: ``rows_read[sheet] == used rows + rejected rows`` for each sheet; ``rejects``
 holds exactly one line per rejected row (its first problem in 列/值/代码, all problems in 原因).
 
-A workbook without 户信息 that looks like a person-level export of the national monitoring
-system is handed to ``lib.io.system_export``.
+Several files or folders may be given (``read_input([a, b])``): the national monitoring
+system's exports come one file per year. Input without 户信息 — every sheet of every file given,
+folders opened — is handed to ``lib.io.system_export``, which tells the files apart by their
+columns and finds each one's year (``years`` = the user's ``--year 文件名=2022``).
+``InputData.sources`` says how each file was read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -38,7 +41,15 @@ from lib.catalogue import (
 from lib.codes import InputError, empty_problems, problem_columns, sentence
 from lib.io import system_export
 from lib.io.cells import check_table, fill_lead_units
-from lib.io.inputs import InputData, check_years, empty_frame
+from lib.io.inputs import (
+    KIND_WORKBOOK,
+    InputData,
+    SourceFile,
+    check_years,
+    empty_frame,
+    with_roster_status,
+    with_system_figures,
+)
 from lib.io.keys import restore_leading_zeros
 from lib.io.parsing import match_columns
 from lib.io.sheets import (
@@ -46,7 +57,7 @@ from lib.io.sheets import (
     HEADER_SEARCH_ROWS,
     Grid,
     ParquetGrid,
-    every_file_grids,
+    csv_grid,
     excel_grids,
     folder_grids,
     locate_table,
@@ -103,17 +114,59 @@ def _sheet_note(sheet: str, code: str, reason: pl.Expr) -> pl.DataFrame:
     return pl.select(problem_columns(sheet, pl.lit(None, pl.Int64), "", None, code, reason))
 
 
-def read_input(path: str | Path) -> InputData:
-    """Read and check the input at ``path`` (workbook or folder); see the module docstring."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"找不到输入文件或文件夹：{path}")
-    sources = _sources(path)
-    if _find_sheet(sources, SHEET_HOUSEHOLDS) is None:
-        candidates = sources if sources or not path.is_dir() else every_file_grids(path)
-        exported = system_export.read_export(candidates, path.name)
-        if exported is not None:
-            return exported
+def _named_like_roster(sources) -> bool:
+    """A workbook whose 户信息 sheet goes by another of its names (农户信息 …)."""
+    names = [sheet_key(n) for n in sources]
+    return any(sheet_key(alias) in key for key in names for alias in SHEET_ALIASES[SHEET_HOUSEHOLDS])
+
+
+def _export_sources(paths: Sequence[Path]) -> list[system_export.Source]:
+    """Every sheet of every file given (folders opened, hidden and lock files skipped). One
+    workbook given alone names its sheets as they are; otherwise a sheet is 文件名·工作表."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(f for f in sorted(path.iterdir()) if f.is_file() and not f.name.startswith((".", "~$")))
+        else:
+            files.append(path)
+    sources = []
+    alone = len(files) == 1
+    for file in files:
+        suffix = file.suffix.lower()
+        if suffix == ".csv":
+            sources.append(system_export.Source(file.stem, file, file.stem, lambda file=file: csv_grid(file, file.stem)))
+        elif suffix in EXCEL_SUFFIXES:
+            for sheet, load in excel_grids(file).items():
+                label = sheet if alone and len(paths) == 1 and not paths[0].is_dir() else f"{file.stem}·{sheet}"
+                sources.append(system_export.Source(label, file, sheet, load))
+        else:  # listed as not used, so the run says it saw the file
+            sources.append(system_export.Source(file.name, file, file.name, lambda file=file: Grid(file.name, pl.DataFrame())))
+    return sources
+
+
+def read_input(paths: str | Path | Sequence[str | Path], years: Mapping[str, int] | None = None) -> InputData:
+    """Read and check the input at ``paths`` (one or more workbooks, exports or folders); see
+    the module docstring. ``years``: file name → year, for exports whose names carry none."""
+    paths = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
+    if not paths:
+        raise InputError("没有给出输入文件或文件夹")
+    for path in paths:
+        if not path.exists():
+            raise InputError(f"找不到输入文件或文件夹：{path}")
+    if len(paths) == 1:
+        sources = _sources(paths[0])
+        if _find_sheet(sources, SHEET_HOUSEHOLDS) is not None or _named_like_roster(sources):
+            return _read_workbook(paths[0], sources)
+    else:
+        for path in paths:
+            if not path.is_dir() and path.suffix.lower() in EXCEL_SUFFIXES and _find_sheet(excel_grids(path), SHEET_HOUSEHOLDS):
+                raise InputError(
+                    f"「{path.name}」是含「户信息」的工作簿：工作簿请单独给出；多个文件只用于防止返贫监测系统的导出"
+                )
+    return system_export.read_exports(_export_sources(paths), years, "、".join(p.name for p in paths))
+
+
+def _read_workbook(path: Path, sources: dict[str, Callable[[], Grid | ParquetGrid]]) -> InputData:
     frames, rejects, findings, rows_read = {}, [], [], {}
     exact = {key for s in SHEETS for key in (sheet_key(s), SHEET_EN[s])}
     taken = {name for name in sources if sheet_key(name) in exact}  # not to be read as another sheet
@@ -141,12 +194,14 @@ def read_input(path: str | Path) -> InputData:
         frames[sheet], restored = restore_leading_zeros(frames[SHEET_HOUSEHOLDS], frames[sheet], sheet)
         findings.append(restored)
     check_years(frames[SHEET_INCOME])
+    income_years = tuple(sorted(frames[SHEET_INCOME].get_column("年度").unique().drop_nulls().to_list()))
     return InputData(
-        households=frames[SHEET_HOUSEHOLDS],
-        income=frames[SHEET_INCOME],
+        households=with_roster_status(frames[SHEET_HOUSEHOLDS]),
+        income=with_system_figures(frames[SHEET_INCOME]),
         measures=fill_lead_units(frames[SHEET_MEASURES]),
         rejects=pl.concat([empty_problems(), *rejects]),
         findings=pl.concat([empty_problems(), *findings]),
         rows_read=rows_read,
         source=path.name,
+        sources=(SourceFile(path.name, KIND_WORKBOOK, income_years, "年度取自工作表「收入」的「年度」列"),),
     )

@@ -214,7 +214,7 @@ def _first_lines(data: bytes, count: int) -> list[str]:
         size *= 4
 
 
-def _csv_grid(path: Path, sheet: str) -> Grid:
+def csv_grid(path: Path, sheet: str) -> Grid:
     data = _utf8_bytes(path)
     # polars takes the width of the first line it parses, so start at the first of the widest
     # top lines: a short title line ("南岗村脱贫户收入排查表") is skipped, a padded one is kept.
@@ -275,24 +275,9 @@ def folder_grids(folder: Path) -> dict[str, Callable[[], Grid | ParquetGrid]]:
             if sheet is None:
                 continue
             if loader is None:
-                found[sheet] = lambda file=file, sheet=sheet: _csv_grid(file, sheet)
+                found[sheet] = lambda file=file, sheet=sheet: csv_grid(file, sheet)
             else:
                 found[sheet] = lambda file=file, sheet=sheet: _parquet_grid(file, sheet)
-    return found
-
-
-def every_file_grids(folder: Path) -> dict[str, Callable[[], Grid | ParquetGrid]]:
-    """Every CSV file and every sheet of every workbook in a folder (for system exports, one per year)."""
-    found: dict[str, Callable[[], Grid | ParquetGrid]] = {}
-    for file in sorted(folder.iterdir()):
-        suffix = file.suffix.lower()
-        if file.name.startswith((".", "~$")):  # hidden files and Excel's lock files
-            continue
-        if suffix == ".csv":
-            found[file.stem] = lambda file=file: _csv_grid(file, file.stem)
-        elif suffix in EXCEL_SUFFIXES:
-            for sheet, load in excel_grids(file).items():
-                found[f"{file.stem}·{sheet}"] = load
     return found
 
 

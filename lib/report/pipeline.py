@@ -225,14 +225,25 @@ def run_village_job(job: VillageJob) -> VillageResult:
 # ---------------------------------------------------------------------------------------
 
 
-def analyse_input(input_path, policy_path=None, years=None):
-    """Read the input and apply the rules once; returns the ``Analysis``."""
+def analyse_input(input_path, policy_path=None, years=None, file_years=None, *, say=True):
+    """Read the input (one path or several) and apply the rules once; returns the ``Analysis``.
+    ``file_years``: file name → year for exports whose names carry none (``--year``). With
+    ``say``, which file was read as which year and kind goes to stderr."""
+    import sys
+
     from lib.rules.analysis import analyze
     from lib.policy import load_policy
     from lib.io.reader import read_input
 
     policy = load_policy(policy_path)  # a bad policy file fails before a long read
-    return analyze(read_input(input_path), policy, years=years)
+    data = read_input(input_path, file_years)
+    if say:
+        print(data.describe(), file=sys.stderr)
+    return analyze(data, policy, years=years)
+
+
+def _inputs(input_path) -> list[Path]:
+    return [Path(p) for p in ([input_path] if isinstance(input_path, (str, Path)) else input_path)]
 
 
 def declared_parameters(template: Path) -> set[str]:
@@ -452,16 +463,18 @@ def without_last_prefetch(jobs: list[VillageJob], workers: int) -> list[VillageJ
 
 
 def run_report(input_path, out_dir, villages=None, workers=None, scheduler=None, policy_path=None,
-               notebook_dir=NOTEBOOK_DIR, years=None, *, progress=True, **options) -> ReportResult:
+               notebook_dir=NOTEBOOK_DIR, years=None, *, file_years=None, progress=True, **options) -> ReportResult:
     """``zengshou report``: every village's briefing and ledger, the district, the index.
 
     Returns a ``ReportResult``; ``result.failed`` lists the briefings that could not be
     made (with their errors) — the caller exits non-zero when it is not empty.
     """
-    analysis = analyse_input(input_path, policy_path, years)
+    analysis = analyse_input(input_path, policy_path, years, file_years)
+    inputs = _inputs(input_path)
     result = report_from_analysis(
         analysis, out_dir, villages=villages, workers=workers, scheduler=scheduler,
-        input_path=input_path, source=Path(input_path).name,
+        input_path=inputs[0] if len(inputs) == 1 else None,
+        source="、".join(p.name for p in inputs),
         notebook_dir=notebook_dir, progress=progress, **options,
     )
     if progress:

@@ -35,8 +35,9 @@ class ScenarioPage:
 
 
 def run_what_if(input_path, out_dir, levers: dict | None = None, *, policy_path=None, years=None,
-                stem: str = STEM, kernel_name: str = "python3") -> ScenarioPage:
-    """Run the what-if notebook for ``levers`` on ``input_path`` and write ``<out_dir>/<stem>.html``."""
+                stem: str = STEM, kernel_name: str = "python3", file_years: dict | None = None) -> ScenarioPage:
+    """Run the what-if notebook for ``levers`` on ``input_path`` (one path or several) and write
+    ``<out_dir>/<stem>.html``; ``file_years`` names the years of exports (``--year``)."""
     from lib.report.execute import run_notebook
 
     unknown = set(levers or {}) - set(LEVERS)
@@ -44,7 +45,9 @@ def run_what_if(input_path, out_dir, levers: dict | None = None, *, policy_path=
         raise ValueError(f"未知的假设分析参数：{'、'.join(sorted(unknown))}")
     out_dir = Path(out_dir).resolve()
     parameters = {
-        "input_path": str(Path(input_path).resolve()),
+        "input_path": str(Path(input_path).resolve()) if isinstance(input_path, (str, Path))
+        else [str(Path(p).resolve()) for p in input_path],
+        **({"input_years": dict(file_years)} if file_years else {}),
         "policy_path": str(Path(policy_path).resolve()) if policy_path else "",
         "years": list(years) if years else None,
         "interactive": False,

@@ -17,10 +17,14 @@ import polars as pl
 
 from lib.catalogue import (
     DECREASE,
+    EXIT_REASON,
+    EXITED,
     ID,
+    NEW_ENTRY,
     JUDGEMENTS,
     MEASURE_NAMES,
     REJECT_COLUMNS,
+    ROSTER_STATUS_COLUMNS,
     VILLAGE,
     WARNING_LEVELS,
     empty_persons,
@@ -59,6 +63,12 @@ ROSTER_COLUMNS: dict[str, pl.DataType] = {
     "重度残疾人数": pl.Int64(), "重病人数": pl.Int64(),
     "是否低保户": pl.Boolean(), "是否特困户": pl.Boolean(), "是否受灾": pl.Boolean(),
 }
+# The export's status columns (docs/contract.md §1), null when the input has none; carried
+# through after the contract columns for the data-quality checks and the exits.
+STATUS_COLUMNS: dict[str, pl.DataType] = {
+    c.name: {"bool": pl.Boolean(), "int": pl.Int64(), "date": pl.Date()}.get(c.dtype, pl.String())
+    for c in ROSTER_STATUS_COLUMNS
+}
 _ZERO_IF_MISSING = ("重度残疾人数", "重病人数")
 _FALSE_IF_MISSING = ("是否低保户", "是否特困户", "是否受灾")
 
@@ -88,7 +98,7 @@ class Analysis:
     year_last: int
     year_this: int
     policy: Policy
-    households: pl.DataFrame  # one row per household of 户信息 (HOUSEHOLD_RESULT_COLUMNS first)
+    households: pl.DataFrame  # one row per household of 户信息 (HOUSEHOLD_RESULT_COLUMNS first, then STATUS_COLUMNS)
     items: pl.DataFrame  # long: 户编号, 村, 收入项目, 收入类别, 上年, 本年, 变化
     risks: pl.DataFrame  # long: 户编号, 村, 风险点代码, 风险点, 减收金额, 细分原因, 原因来源, 收入研判
     recommendations: pl.DataFrame  # long: 户编号, 村, 措施代码, 措施类型, 牵头单位, 推荐理由
@@ -106,7 +116,7 @@ class Analysis:
 def _complete_roster(households: pl.DataFrame) -> pl.DataFrame:
     """户信息 with every contract column present (blank counts 0, blank flags false)."""
     missing = []
-    for name, dtype in ROSTER_COLUMNS.items():
+    for name, dtype in {**ROSTER_COLUMNS, **STATUS_COLUMNS}.items():
         if name in households.columns:
             continue
         if name in _ZERO_IF_MISSING:
@@ -154,16 +164,17 @@ def analyze(data, policy: Policy, years: tuple[int, int] | None = None) -> Analy
     rule_findings = survey_findings(wide, risks, causes)
     wide = attach_risks(wide, risks)
 
-    households = wide.select(*ROSTER_COLUMNS, *INCOME_RESULT_COLUMNS)
+    households = wide.select(*ROSTER_COLUMNS, *INCOME_RESULT_COLUMNS, *STATUS_COLUMNS)
     items, income_rejects = income.items, income.rejects
     del wide, income  # the wide per-item frame is done with: at 1M households it is ~0.3 GB
     households = _beside(households, dibao_check(households, items, policy, year_this))
     recommendations = recommend(households, policy, year_this)
     households, measures_joined = attach_measures(households, recommendations, data.measures)
     households = _beside(households, explain(households, risks, policy, year_last, year_this))
+    households = _exit_sentences(households)
     risks = risks.drop(ROW)
-    extra = [c for c in households.columns if c not in HOUSEHOLD_RESULT_COLUMNS]
-    households = households.select(*HOUSEHOLD_RESULT_COLUMNS, *extra)
+    extra = [c for c in households.columns if c not in HOUSEHOLD_RESULT_COLUMNS and c not in STATUS_COLUMNS]
+    households = households.select(*HOUSEHOLD_RESULT_COLUMNS, *STATUS_COLUMNS, *extra)
 
     rejects = _problems(data.rejects, income_rejects, unmatched_measures(households, data.measures))
     findings = _problems(data.findings, rule_findings)
@@ -197,6 +208,18 @@ def analyze(data, policy: Policy, years: tuple[int, int] | None = None) -> Analy
         summary=summary,
         persons=persons,
         quality=quality,
+    )
+
+
+def _exit_sentences(households: pl.DataFrame) -> pl.DataFrame:
+    """A household that left the roster says why (已退出（风险已消除（帮扶消除，2022年6月）），…)."""
+    if not households.get_column(JUDGEMENT).eq(EXITED).any():
+        return households
+    return households.with_columns(
+        pl.when(pl.col(JUDGEMENT) == EXITED)
+        .then(pl.concat_str(pl.lit(f"{EXITED}（"), pl.col(EXIT_REASON), pl.lit("），不在本年排查范围")))
+        .otherwise(pl.col(EXPLANATION))
+        .alias(EXPLANATION)
     )
 
 
@@ -250,8 +273,10 @@ def build_summary(
         "收入研判": {j: total[j] for j in JUDGEMENTS},
         "预警等级": {**{w: total[label(f"level_{w}")] for w in WARNING_LEVELS}, "未评定": total[label("unrated")]},
         SHOULD_MONITOR: total[label("should_monitor")],
-        "排查覆盖": {"应排查户数": total[label("households")], "已排查户数": total[label("surveyed")],
+        "排查覆盖": {"应排查户数": total[label("to_survey")], "已排查户数": total[label("surveyed")],
                      "排查率": _round(total[label("survey_rate")])},
+        EXITED: total[label("exited")],
+        NEW_ENTRY: total[label("new_entry")],
         "措施覆盖": {"减收户数": total[DECREASE], "有措施的减收户数": total[label("decrease_helped")],
                      "覆盖率": _round(total[label("coverage")])},
         "风险点": risk_rows,

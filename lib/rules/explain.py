@@ -13,7 +13,7 @@ from __future__ import annotations
 import polars as pl
 
 from lib import catalogue
-from lib.catalogue import DECREASE, FLAT, INCREASE, NOT_SURVEYED, RED, code_order
+from lib.catalogue import DECREASE, EXITED, FLAT, INCREASE, NOT_SURVEYED, RED, code_order
 from lib.catalogue import ID
 from lib.rules.classify import JUDGEMENT, PC_LAST, PC_THIS
 from lib.rules.income import ENGINE
@@ -161,6 +161,7 @@ def _clause_parts(year_last: int, year_this: int) -> dict[str, tuple[str, str, s
         MISSING_LAST: (f"缺少{year_last}年收入数据，未排查；{year_this}年人均纯收入", "", "元"),
         MISSING_THIS: (f"缺少{year_this}年收入数据，未排查；{year_last}年人均纯收入", "元", ""),
         MISSING_BOTH: (f"缺少{year_last}年和{year_this}年收入数据，未排查", "", ""),
+        EXITED: ("", "", ""),  # written by lib.rules.analysis from the 退出原因
     }
 
 

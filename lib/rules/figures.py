@@ -25,6 +25,8 @@ import polars as pl
 from lib.catalogue import (
     DECREASE,
     DISTRICT,
+    EXITED,
+    NEW_ENTRY,
     FLAT,
     GREEN,
     INCREASE,
@@ -66,7 +68,7 @@ def _share(part: str, whole: str) -> pl.Expr:
 _judged = pl.col("收入研判")
 _level = pl.col("预警等级")
 _decrease = _judged == DECREASE
-_surveyed = _judged != NOT_SURVEYED
+_surveyed = ~_judged.is_in([NOT_SURVEYED, EXITED])  # 已退出: left the roster, not to be surveyed
 _has_measure = pl.col("已有措施").list.len() > 0
 # 风险户 (the ledger's): losing income, or a red / orange warning though not losing.
 _at_risk = _decrease | _level.is_in([RED, ORANGE])
@@ -85,8 +87,14 @@ _LEVEL_DEFINITIONS = {
 }
 
 FIGURES: tuple[Figure, ...] = (
-    Figure("households", "户数", "户", "户信息中在册的户，含未排查户（不落一户）。", pl.len().cast(pl.Int64)),
-    Figure("surveyed", "已排查", "户", "上年、本年两个年度都有收入记录的户。", _count(_surveyed)),
+    Figure("households", "户数", "户", "户信息中的户，含未排查户（不落一户）和已退出户。", pl.len().cast(pl.Int64)),
+    Figure("exited", EXITED, "户",
+           "上年在名单中、本年已不需排查的户：风险已消除（非脱贫户）、自然消亡，或本年系统导出中已无此户；原因见各户说明。",
+           _count(_judged == EXITED)),
+    Figure("to_survey", "应排查", "户", "户数 − 已退出：本年必须排查的户。", _count(_judged != EXITED)),
+    Figure("new_entry", NEW_ENTRY, "户", "本年新识别的监测对象（识别监测时间在本年，或上年导出中没有此户）。",
+           _count(pl.col(NEW_ENTRY))),
+    Figure("surveyed", "已排查", "户", "应排查户中，上年、本年两个年度都有收入记录的户。", _count(_surveyed)),
     Figure("not_surveyed", NOT_SURVEYED, "户", "户信息在册、但缺少上年或本年收入记录的户；不参与收入研判和预警。",
            _count(_judged == NOT_SURVEYED)),
     Figure("increase", INCREASE, "户", "已排查户中，本年人均纯收入比上年高出持平区间（上年人均纯收入的持平比例，见政策参数）的户。",
@@ -131,7 +139,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("_members_last", "_上年家庭人口数", "人", "", _surveyed_sum("上年家庭人口数")),
     Figure("_members_this", "_本年家庭人口数", "人", "", _surveyed_sum("本年家庭人口数")),
     # Derived: shares and per-capita figures over the additive ones of the same row.
-    Figure("survey_rate", "排查率", "%", "已排查 ÷ 户数。", _share("已排查", "户数"), additive=False),
+    Figure("survey_rate", "排查率", "%", "已排查 ÷ 应排查（已退出户不计入）。", _share("已排查", "应排查"), additive=False),
     Figure("decrease_share", "减收户占比", "%", "减收 ÷ 已排查。", _share(DECREASE, "已排查"), additive=False),
     Figure("red_share", "红色预警户占比", "%", "红色预警 ÷ 户数（未排查户没有预警等级，也计入分母）。",
            _share(f"{RED}色预警", "户数"), additive=False),
@@ -174,6 +182,8 @@ def village_figures(households: pl.DataFrame) -> pl.DataFrame:
     全区 row's additive figures are the villages' sums; its shares are over all households.
     """
     keys = [k for k in VILLAGE_KEYS if k in households.columns]
+    if NEW_ENTRY not in households.columns:  # a frame built by hand may leave the export's columns out
+        households = households.with_columns(pl.lit(None, pl.Boolean).alias(NEW_ENTRY))
     per_village = (
         households.lazy()
         .group_by(keys)

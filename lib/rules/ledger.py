@@ -49,7 +49,7 @@ _not_recovering = _decrease & (pl.col("预计能恢复") == False)
 
 # 台账汇总's columns after 乡镇, 村: figures of lib.rules.figures, computed there once.
 SUMMARY_FIGURES = (
-    "households", "surveyed", "not_surveyed", "increase", "flat", "decrease", f"level_{RED}", f"level_{ORANGE}",
+    "households", "surveyed", "not_surveyed", "exited", "new_entry", "increase", "flat", "decrease", f"level_{RED}", f"level_{ORANGE}",
     "should_monitor", "decrease_helped", "coverage", "at_risk", "at_risk_unhelped", "not_recovering",
     "measures", "implemented", "planned", "expected_gain", "shortfall",
 )

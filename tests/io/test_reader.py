@@ -6,7 +6,7 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lib.catalogue import HOUSEHOLD_COLUMNS, INCOME_COLUMNS, ITEM_NAMES, MEASURE_COLUMNS, REJECT_COLUMNS, SOURCE_ROW
+from lib.catalogue import HOUSEHOLD_COLUMNS, INCOME_SYSTEM_COLUMNS, ROSTER_STATUS_COLUMNS, INCOME_COLUMNS, ITEM_NAMES, MEASURE_COLUMNS, REJECT_COLUMNS, SOURCE_ROW
 from lib.io.reader import InputError, read_input
 from lib.io.template import write_input_workbook
 from tests.conftest import ID_A, ID_B, ID_C, write_csv_folder
@@ -29,8 +29,8 @@ def _reject(data, sheet, row):
 def test_workbook_round_trip_keeps_ids_and_types(tmp_path, frames):
     data = read_input(write_input_workbook(tmp_path / "in.xlsx", *frames.values()))
     hh = data.households
-    assert hh.columns == [c.name for c in HOUSEHOLD_COLUMNS] + [SOURCE_ROW]
-    assert data.income.columns == [c.name for c in INCOME_COLUMNS] + [SOURCE_ROW]
+    assert hh.columns == [c.name for c in HOUSEHOLD_COLUMNS] + [SOURCE_ROW] + [c.name for c in ROSTER_STATUS_COLUMNS]
+    assert data.income.columns == [c.name for c in INCOME_COLUMNS] + [SOURCE_ROW] + [c.name for c in INCOME_SYSTEM_COLUMNS]
     assert data.measures.columns == [c.name for c in MEASURE_COLUMNS] + [SOURCE_ROW]
     assert hh["户编号"].to_list() == ["0001", "0002", "0003"]
     assert hh["证件号码"].to_list() == [ID_A, ID_B, ID_C]

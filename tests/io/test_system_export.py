@@ -4,7 +4,7 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from lib.catalogue import HOUSEHOLD_COLUMNS, INCOME_COLUMNS, SOURCE_ROW
+from lib.catalogue import HOUSEHOLD_COLUMNS, INCOME_SYSTEM_COLUMNS, ROSTER_STATUS_COLUMNS, INCOME_COLUMNS, SOURCE_ROW
 from lib.io.reader import InputError, read_input
 from tests.conftest import ID_A, ID_B
 
@@ -73,7 +73,7 @@ def export(tmp_path):
 
 def test_households_from_person_rows(export):
     hh = export.households
-    assert hh.columns == [c.name for c in HOUSEHOLD_COLUMNS] + [SOURCE_ROW]
+    assert hh.columns == [c.name for c in HOUSEHOLD_COLUMNS] + [SOURCE_ROW] + [c.name for c in ROSTER_STATUS_COLUMNS]
     h1 = hh.filter(pl.col("户编号") == "H001").row(0, named=True)
     assert (h1["户主姓名"], h1["证件号码"], h1["村"], h1["乡镇"]) == ("张三", ID_A, "南岗村", "前进镇")
     assert (h1["家庭人口数"], h1["劳动力人数"], h1["弱劳动力或半劳动力人数"]) == (3, 1, 1)
@@ -87,7 +87,7 @@ def test_households_from_person_rows(export):
 
 def test_income_items_mapped_from_system_columns(export):
     inc = export.income
-    assert inc.columns == [c.name for c in INCOME_COLUMNS] + [SOURCE_ROW]
+    assert inc.columns == [c.name for c in INCOME_COLUMNS] + [SOURCE_ROW] + [c.name for c in INCOME_SYSTEM_COLUMNS]
     h1 = {r["年度"]: r for r in inc.filter(pl.col("户编号") == "H001").iter_rows(named=True)}
     assert h1[2021]["务工收入"] == 24000.0  # 工资性收入 30000 − 公益性岗位收入 6000
     assert h1[2022]["务工收入"] == 14000.0
@@ -148,7 +148,7 @@ def test_export_without_year_is_an_input_error(tmp_path):
     folder.mkdir()
     lines = [",".join(HEADER)] + [",".join("" if v is None else str(v) for v in p) for p in ROWS[2021]]
     (folder / "监测系统导出.csv").write_text("\n".join(lines), encoding="utf-8")
-    with pytest.raises(InputError, match="工作表「监测系统导出」.*「年度」"):
+    with pytest.raises(InputError, match="无法确定「监测系统导出.csv」的年度.*--year"):
         read_input(folder)
 
 

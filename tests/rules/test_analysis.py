@@ -119,7 +119,7 @@ def test_households_csv_frame(result):
 def test_summary_is_json_and_adds_up(result):
     s = json.loads(json.dumps(result.summary, ensure_ascii=False))
     assert s["户数"] == 5 and s["年度"] == {"上年": 2021, "本年": 2022}
-    assert s["收入研判"] == {"增收": 1, "持平": 1, "减收": 2, "未排查": 1}
+    assert s["收入研判"] == {"增收": 1, "持平": 1, "减收": 2, "未排查": 1, "已退出": 0}
     assert s["预警等级"] == {"红": 2, "橙": 0, "黄": 0, "绿": 3, "未评定": 0}
     assert s["排查覆盖"] == {"应排查户数": 5, "已排查户数": 4, "排查率": 0.8}
     assert s["措施覆盖"] == {"减收户数": 2, "有措施的减收户数": 2, "覆盖率": 1.0}
