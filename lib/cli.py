@@ -1,19 +1,22 @@
 """`zengshou` command line: template, demo, analyze, report (the stable contract of DESIGN.md), what-if.
 
 Exit status: 0 success; 2 unusable input or policy (a Chinese message naming sheet, row and
-column goes to stderr); 1 when some village reports failed (the others still finish).
+column goes to stderr); 1 when some village reports failed (the others still finish); 130 when
+interrupted (Ctrl-C or SIGTERM: one Chinese line, finished files complete, an index marked 未完成).
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
 from lib.io.folders import disk_message, writable_folder
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEMO_INPUT = Path("data/raw/demo.xlsx")
 DEMO_PROCESSED = Path("data/processed")
 DEMO_POLICY_NAME = "demo_policy.toml"  # written next to the demo workbook
@@ -89,6 +92,8 @@ def cmd_report(args) -> int:
         years=_years(args.years),
         file_years=_file_years(args.year),
     )
+    if result.interrupted:
+        raise KeyboardInterrupt  # the same one line and exit status as a Ctrl-C elsewhere
     return EXIT_FAILED if result.failed else EXIT_OK
 
 
@@ -134,6 +139,8 @@ def cmd_demo(args) -> int:
     result = report_from_analysis(analysis, args.output, workers=args.workers,
                                   input_path=path, source=Path(path).name)
     print_summary(result)
+    if result.interrupted:
+        raise KeyboardInterrupt
     print(f"演示完成，用时 {time.perf_counter() - start:.0f} 秒；打开 {Path(args.output) / 'index.html'} 查看报告")
     return EXIT_FAILED if result.failed else EXIT_OK
 
@@ -192,13 +199,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     from lib.policy import PolicyError
     from lib.codes import InputError
 
     args = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # a stop from the system ends the run as Ctrl-C does
     try:
         return args.func(args)
+    except KeyboardInterrupt:
+        print("已中断：已完成的文件完整可用，未完成的没有留下；重新运行即可补齐", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except (InputError, PolicyError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -52,8 +52,9 @@ def _summary_table(entries: list[dict], columns: list[str], briefing: str, ledge
 
 def render_index(villages: list[dict], district: dict | None, failed: list[dict],
                  meta: dict | None = None, title: str = TITLE, scenarios: list[str] = (),
-                 definitions: list[tuple[str, str, str]] = ()) -> str:
-    """The index page's HTML text (see the module docstring for the arguments)."""
+                 definitions: list[tuple[str, str, str]] = (), notice: str | None = None) -> str:
+    """The index page's HTML text (see the module docstring for the arguments); ``notice``: a
+    sentence shown first (an interrupted run)."""
     columns = _columns(villages + ([district] if district else []))
     parts = [
         "<!DOCTYPE html>",
@@ -67,6 +68,8 @@ def render_index(villages: list[dict], district: dict | None, failed: list[dict]
         "<body>",
         f"<h1>{escape(title)}</h1>",
     ]
+    if notice:
+        parts.append(f'<p class="notice">{escape(notice)}</p>')
     meta = dict(meta or {})
     meta.setdefault("生成时间", date_text(dt.datetime.now()))
     parts.append('<dl class="meta">' + "".join(
@@ -107,12 +110,12 @@ def render_index(villages: list[dict], district: dict | None, failed: list[dict]
 
 def write_index(out_dir: str | Path, villages: list[dict], district: dict | None,
                 failed: list[dict], meta: dict | None = None, title: str = TITLE,
-                definitions: list[tuple[str, str, str]] = ()) -> Path:
+                definitions: list[tuple[str, str, str]] = (), notice: str | None = None) -> Path:
     """Write ``<out_dir>/index.html`` atomically, linking the what-if pages found there too."""
     from lib.report.scenario import scenario_pages
 
     path = Path(out_dir) / INDEX_NAME
-    write_text(path, render_index(villages, district, failed, meta, title, scenario_pages(out_dir), definitions))
+    write_text(path, render_index(villages, district, failed, meta, title, scenario_pages(out_dir), definitions, notice))
     return path
 
 
@@ -134,6 +137,7 @@ table.summary td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.summary tbody tr:nth-child(even) { background: #fafafa; }
 .none { color: #999; }
 .failed { color: #b22222; }
+p.notice { border: 2px solid #b22222; padding: .6em 1em; font-weight: bold; color: #b22222; }
 ul.failed li { margin: .4em 0; }
 pre { white-space: pre-wrap; background: #f8f8f8; padding: .5em; font-size: 12px; }
 @media print { a { color: inherit; text-decoration: none; } }

@@ -110,6 +110,7 @@ class ReportResult:
     failed: list[VillageResult] = field(default_factory=list)  # empty = exit 0
     work_dir: Path | None = None  # the store, executed notebooks and logs (outside out_dir)
     failure_log: Path | None = None
+    interrupted: bool = False  # Ctrl-C / SIGTERM: the index says 未完成; the CLI exits 130
 
 
 # ---------------------------------------------------------------------------------------
@@ -284,6 +285,7 @@ def _failure(village: str, stem: str, exc: BaseException) -> VillageResult:
 
 
 FAILURE_LOG = "失败记录.log"
+NOT_REACHED = "本次运行被中断，尚未生成"
 
 
 def write_failure_log(work_dir: Path, failures: list[VillageResult]) -> Path | None:
@@ -328,26 +330,75 @@ def run_jobs(jobs: list[VillageJob], workers: int, scheduler: str | None = None,
             with Client(scheduler) as client:
                 futures = {client.submit(run_village_job, job, pure=False, key=f"zengshou-{job.stem}-{time.time_ns()}"): job
                            for job in jobs}
-                for future in dask_completed(futures):
-                    done(futures[future], future.result)
+                try:
+                    for future in dask_completed(futures):
+                        done(futures[future], future.result)
+                except KeyboardInterrupt:
+                    client.cancel(list(futures), force=True)  # the cluster's workers stop these jobs
+                    raise
         else:
             # the most common template (the villages') gets its warm kernel while workers start
             template = max({j.template for j in jobs}, key=[j.template for j in jobs].count)
             log = str(Path(jobs[0].work_dir) / LOGS / "kernel-%d.log")
-            with ProcessPoolExecutor(
+            pool = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_initialise_worker,
                 initargs=(template, jobs[0].kernel_name, log),
-            ) as pool:
+            )
+            try:
                 futures = {pool.submit(run_village_job, job): job for job in jobs}
                 for future in as_completed(futures):
                     done(futures[future], future.result)
+            except KeyboardInterrupt:
+                # Ctrl-C / SIGTERM: no new village; the running ones and their kernels end now
+                # (leaving the pool would wait for them: ~20 s).
+                stop_processes(pool)
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
     finally:
         bar.close()
 
 
+def stop_processes(pool: ProcessPoolExecutor, grace: float = 2.0) -> None:
+    """End the pool's workers and everything they started. A kernel runs in a session of
+    its own, so the terminal's Ctrl-C never reaches it: it is found through its worker."""
+    import psutil
+
+    found = []
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            worker = psutil.Process(process.pid)
+            found += [*worker.children(recursive=True), worker]
+        except psutil.NoSuchProcess:
+            continue
+    for p in found:
+        try:
+            p.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(found, timeout=grace)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+
+
+def drop_temporaries(*folders: Path) -> None:
+    """Half-written files of jobs that were stopped (lib.io.atomic writes ".name.pid.hex.tmp.ext")."""
+    for folder in folders:
+        if folder.is_dir():
+            for path in folder.rglob(".*.tmp*"):
+                path.unlink(missing_ok=True)
+
+
 def _initialise_worker(template: str, kernel_name: str, log_pattern: str) -> None:
+    import signal
+
+    # Ctrl-C reaches the whole process group: the parent decides, and stops the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     prepare_worker(template, kernel_name, log_pattern % os.getpid())
 
 
@@ -402,21 +453,31 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
     jobs = without_last_prefetch(jobs, workers)
 
     results: dict[str, VillageResult] = {}
-    run_jobs(jobs, workers, scheduler, progress, lambda r: results.__setitem__(r.stem, r))
+    interrupted = False
+    try:
+        run_jobs(jobs, workers, scheduler, progress, lambda r: results.__setitem__(r.stem, r))
+    except KeyboardInterrupt:
+        interrupted = True
+        drop_temporaries(out_dir, work_dir)
 
     for result in results.values():
         if not result.ok:  # last run's page must not pass for this run's
             _drop_stale(out_dir, result.stem)
     district = results.pop(DISTRICT_STEM, None)
-    if district is None:
+    if district is None and interrupted:
+        district = VillageResult("全区", DISTRICT_STEM, ok=False, error=NOT_REACHED)
+    elif district is None:
         district = VillageResult("全区", DISTRICT_STEM, ok=False, error="找不到全区总览笔记本，全区总览未生成",
                                  detail=str(district_template))
-    village_results = [results[stems[v]] for v in chosen]
+    # an interrupted run lists what it did not reach, so the rerun's work is plain
+    village_results = [results.get(stems[v]) or VillageResult(v, stems[v], ok=False, error=NOT_REACHED)
+                       for v in chosen]
 
     failures = [r for r in [district, *village_results] if not r.ok]
     district_ledger = None
     try:
-        district_ledger = Path(write_district_ledger(out_dir / f"{DISTRICT_STEM}{LEDGER_SUFFIX}", analysis)).name
+        if not interrupted:  # an interrupted run starts nothing new
+            district_ledger = Path(write_district_ledger(out_dir / f"{DISTRICT_STEM}{LEDGER_SUFFIX}", analysis)).name
     except Exception as exc:  # noqa: BLE001 — reported like a failed village; the briefings stand
         failures.append(_failure("全区台账", DISTRICT_STEM, exc))
 
@@ -434,9 +495,12 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
             "比较年度": f"{analysis.year_last} 年 → {analysis.year_this} 年",
         },
         definitions=definition_rows(INDEX),
+        notice=(f"本次运行未完成（已中断）：完成 {sum(r.ok for r in village_results)}/{len(village_results)} 个村的简报；"
+                "重新运行即可补齐。" if interrupted else None),
     )
     return ReportResult(out_dir, village_results, district, index, district_ledger,
-                        time.perf_counter() - start, failures, work_dir, write_failure_log(work_dir, failures))
+                        time.perf_counter() - start, failures, work_dir, write_failure_log(work_dir, failures),
+                        interrupted)
 
 
 def drop_earlier_work_files(out_dir: Path) -> None:
@@ -485,6 +549,8 @@ def run_report(input_path, out_dir, villages=None, workers=None, scheduler=None,
 def print_summary(result: ReportResult) -> None:
     import sys
 
+    if result.interrupted:  # the CLI says it in one line
+        return
     ok = [r for r in result.villages if r.ok]
     print(f"已生成 {len(ok)}/{len(result.villages)} 个村的简报，用时 {result.seconds:.0f} 秒；"
           f"目录：{result.index}", file=sys.stderr)
