@@ -71,6 +71,8 @@ CODES: tuple[Code, ...] = (
     Code("E401", REJECT, "收入行的户编号不在户信息中", "研判"),
     Code("E402", REJECT, "收入行的年度不在比较范围内", "研判"),
     Code("E403", REJECT, "同一户同一年度重复", "研判"),
+    Code("W402", FINDING, "已落实措施的落实日期晚于统计截至日期", "研判",
+         "状态为已落实，但落实日期{date}晚于截至日期{as_of}，请核对日期或状态"),
     Code("W401", FINDING, "减收原因与收入数据不符", "研判",
          "减收原因对应风险点{code}（{label}），但两年收入数据中没有相应减少；按收入数据研判"),
     # The data checks (lib/rules/quality.py; one row each in lib.catalogue.QUALITY_RULES).

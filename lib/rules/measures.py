@@ -600,4 +600,17 @@ def unmatched_measures(
     )
 
 
+def measures_dated_later(measures: pl.DataFrame, as_of) -> pl.DataFrame:
+    """Findings (REJECT_COLUMNS): a measure marked 已落实 whose 落实日期 is after the as-of
+    date — it cannot be in place yet (a typo in the year, or a plan entered as done). The
+    measure still counts as the sheet says; the clerk is asked to check it."""
+    late = pl.col("落实日期") > pl.lit(as_of, pl.Date)
+    return measures.filter((pl.col("状态") == "已落实") & late.fill_null(False)).select(
+        problem_columns(SHEET_MEASURES, SOURCE_ROW, "落实日期", pl.col("落实日期").cast(pl.String), "W402",
+                        pl.concat_str(pl.lit(f"工作表「{SHEET_MEASURES}」第"), pl.col(SOURCE_ROW).cast(pl.String),
+                                      pl.lit("行："),
+                                      sentence("W402", date=pl.col("落实日期").cast(pl.String), as_of=str(as_of))))
+    )
+
+
 check_condition_names((*catalogue.RECOMMENDATIONS, catalogue.FALLBACK_RECOMMENDATION))  # fails at import

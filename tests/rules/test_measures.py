@@ -666,3 +666,19 @@ def test_rows_of_a_household_need_not_be_consecutive():
         .select("措施类型", "推荐理由")
         .iter_rows()
     }
+
+
+def test_a_measure_in_place_dated_after_the_as_of_date_is_a_finding():
+    import datetime as dt
+
+    from lib.rules.measures import measures_dated_later
+
+    measures = pl.DataFrame({
+        "户编号": ["A", "B", "C", "D"], "状态": ["已落实", "已落实", "计划", "已落实"],
+        "落实日期": [dt.date(2031, 8, 1), dt.date(2022, 7, 1), dt.date(2031, 8, 1), None],
+        "来源行号": [2, 3, 4, 5],
+    })
+    found = measures_dated_later(measures, dt.date(2022, 8, 20))
+    assert found["行号"].to_list() == [2]  # 计划 in the future is a plan; no date is no claim
+    assert found["代码"].to_list() == ["W402"] and found["列"].to_list() == ["落实日期"]
+    assert "2031-08-01" in found["原因"][0] and "2022-08-20" in found["原因"][0] and "第2行" in found["原因"][0]
