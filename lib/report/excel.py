@@ -47,6 +47,7 @@ from lib.present.format import (
     neutralise_expr,
     number_kind,
 )
+from lib.rules.figures import FIGURE_BY_LABEL
 from lib.rules.ledger import MEASURE_HOUSEHOLDS, MEASURE_STATS, SHORTFALL_OPEN, SUMMARY, AT_RISK_UNHELPED
 
 HOUSEHOLD_SHEET = "户研判"
@@ -68,6 +69,7 @@ _CODE_LISTS_SHOWN_AS_NAMES = ("推荐措施", "已有措施")
 _NAME_OF_CODE = {"措施类型": "措施代码", "措施名称": "措施代码"}  # a name left blank shows its code
 _POVERTY_NAMES = {"P0": "贫困发生率", "P1": "贫困深度", "P2": "贫困强度"}
 _KIND_OF = {"贫困深度": "index", "贫困强度": "index"}  # names number_kind cannot tell
+_COUNTED = ("户", "项", "人")  # units of lib.rules.figures that are counts
 # Left to right and frozen: who a row is about.
 _KEY_COLUMNS = (TOWNSHIP, VILLAGE, ID, NAME)
 
@@ -302,6 +304,9 @@ def with_totals(frame: pl.DataFrame, sums: Sequence[str]) -> pl.DataFrame:
 def _kind(column: str, dtype: pl.DataType) -> str:
     """Number kind of a numeric column (lib.present.format), or text / date / datetime."""
     if dtype.is_numeric():
+        figure = FIGURE_BY_LABEL.get(column)
+        if figure is not None and figure.unit in _COUNTED:  # 增收, 缺口未补足户数: households, not yuan
+            return "count"
         return _KIND_OF.get(column) or number_kind(column, integer=dtype.is_integer())
     if dtype == pl.Datetime:
         return "datetime"
@@ -371,6 +376,8 @@ _NUMBER_FORMATS = {
 }
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _MAX_WIDTH, _MIN_WIDTH, _HEADER_WRAP = 40, 6, 10
+_LINE_HEIGHT = 13.5  # points per line of 10-point text: rows are sized to their wrapped text,
+# as neither Excel nor LibreOffice fits a row's height to wrapped text when opening a file
 _WIDTH_SAMPLE = 500  # rows: widths from the first rows are enough, and fast
 _FONT = "宋体"
 
@@ -419,16 +426,39 @@ class _Formats:
         return self._cells[key]
 
 
+def _shown_width(column: str) -> pl.Expr:
+    """Display width of a text column's cells: a CJK character counts two. In UTF-8 a CJK
+    character is 3 bytes and 1 character, (3 + 1) / 2 = 2; an ASCII one (1 + 1) / 2 = 1."""
+    text = pl.col(column).fill_null("")
+    return (text.str.len_bytes() + text.str.len_chars()) // 2
+
+
+def _text_width(text: str) -> int:
+    return (len(text.encode()) + len(text)) // 2
+
+
+def _clamped(width: int) -> int:
+    return max(_MIN_WIDTH, min(_MAX_WIDTH, width))
+
+
+def _row_heights(frame: pl.DataFrame, widths: list[int]) -> list[tuple[int, float]]:
+    """(row, height) of the rows whose wrapped text needs more than one line."""
+    lines = [(_shown_width(c) / max(_clamped(w) - 1, 1)).ceil() for c, w, t in
+             zip(frame.columns, widths, frame.dtypes, strict=True) if t == pl.String]
+    if not lines:
+        return []
+    most = frame.select(pl.max_horizontal(lines).fill_null(1).cast(pl.Int64).alias("n")).with_row_index()
+    return [(i, n * _LINE_HEIGHT + 2) for i, n in most.filter(pl.col("n") > 1).iter_rows()]
+
+
 def _widths(frame: pl.DataFrame) -> list[int]:
     """Display width of each column (a CJK character counts two) from the first rows."""
     sample = frame.head(_WIDTH_SAMPLE)
     widths = []
     for column, dtype in sample.schema.items():
-        header = len(column.encode()) // 3 * 2 + sum(ch.isascii() for ch in column)
+        header = _text_width(column)
         if dtype == pl.String:
-            text = pl.col(column).fill_null("")
-            # UTF-8: a CJK character is 3 bytes and 1 char → (3 + 1) / 2 = 2 columns; ASCII 1
-            content = sample.select(((text.str.len_bytes() + text.str.len_chars()) // 2).max()).item() or 0
+            content = sample.select(_shown_width(column).max()).item() or 0
         elif dtype.is_numeric():
             biggest = sample.select(pl.col(column).abs().max()).item()
             content = len(f"{biggest:,.2f}") if biggest is not None and math.isfinite(biggest) else 0
@@ -467,12 +497,17 @@ def _write_table(sheet, fmt: _Formats, top: int, frame: pl.DataFrame) -> tuple[i
         sheet.write_string(first + i, 0, label, fmt.cell("serial", total=True))
         for j, (kind, values) in enumerate(zip(kinds, cells, strict=True), start=1):
             sheet.write(first + i, j, values[i], fmt.cell(kind, total=True))
+    widths = _widths(frame)
+    for i, height in _row_heights(frame, widths):
+        sheet.set_row(first + i, height)
+    header_lines = max(math.ceil(_text_width(c) / (_clamped(w) - 1)) for c, w in zip(columns, widths, strict=True))
+    sheet.set_row(top, max(header_lines, 1) * _LINE_HEIGHT + 4)
     if "预警等级" in columns and frame.height:
         col = columns.index("预警等级") + 1
         sheet.conditional_format(first, col, first + frame.height - 1, col, {
             "type": "cell", "criteria": "==", "value": f'"{RED}"', "format": fmt.red,
         })
-    return top + frame.height, [len(SERIAL) * 2 + 2, *_widths(frame)]
+    return top + frame.height, [len(SERIAL) * 2 + 2, *widths]
 
 
 def _formula_like(column: str) -> pl.Expr:
@@ -511,7 +546,7 @@ def _write_sheet(book: xlsxwriter.Workbook, fmt: _Formats, name: str, tables: Se
     _across(sheet, row, 0, last_col, SIGNATURE, fmt.signature)
     sheet.set_row(row, 28)
     for j, width in enumerate(widths):
-        sheet.set_column(j, j, max(_MIN_WIDTH, min(_MAX_WIDTH, width)))
+        sheet.set_column(j, j, _clamped(width))
 
     only = len(tables) == 1
     header = header_rows[0] if only else 1
