@@ -572,7 +572,7 @@ def _across(sheet, row: int, first: int, last: int, text: str, cell_format) -> N
         sheet.write_string(row, first, text, cell_format)
 
 
-def _tables(name: str, sheet) -> list[tuple[str, pl.DataFrame]]:
+def _tables(sheet) -> list[tuple[str, pl.DataFrame]]:
     return [("", sheet)] if isinstance(sheet, pl.DataFrame) else list(sheet)
 
 
@@ -593,7 +593,7 @@ def write_ledger(path: str | Path, sheets: Mapping[str, pl.DataFrame | Sequence[
         taken: set[str] = set()
         for name, sheet in sheets.items():
             form = FORMS.get(name, Form(name))
-            tables = _tables(name, sheet)
+            tables = _tables(sheet)
             shown = [(caption, shown_frame(frame, form if len(tables) == 1 else Form(form.title), heading,
                                            masked=masked, keys_first=len(tables) == 1))
                      for caption, frame in tables]
@@ -640,11 +640,11 @@ def write_district_ledger(path: str | Path, analysis_or_frames, *, masked: bool 
     return write_ledger(path, _sheets(analysis_or_frames, district_sheets), heading, masked=masked)
 
 
-def townships(analysis) -> list[str]:
-    """The 乡镇 named in 户信息 (sorted); none when the input leaves 乡镇 blank."""
-    if TOWNSHIP not in analysis.households.columns:
+def townships(households: pl.DataFrame) -> list[str]:
+    """The 乡镇 of ``households`` (sorted); none when the input leaves 乡镇 blank."""
+    if TOWNSHIP not in households.columns:
         return []
-    return sorted(str(t) for t in analysis.households.get_column(TOWNSHIP).drop_nulls().unique().to_list() if str(t))
+    return sorted(str(t) for t in households.get_column(TOWNSHIP).drop_nulls().unique().to_list() if str(t))
 
 
 __all__ = [

@@ -370,3 +370,10 @@ def test_jobs_run_the_same_on_a_dask_cluster(tmp_path):
     by_name = {r.village: r for r in results}
     assert by_name["东村"].ok and external_references((tmp_path / "东村.html").read_text(encoding="utf-8")) == []
     assert not by_name["出错村"].ok and "测试用的失败" in by_name["出错村"].error
+
+
+def test_township_ledgers_get_stems_apart_from_the_villages(analysis):
+    from lib.report.pipeline import township_stems
+
+    assert township_stems(analysis, ["东村"], ["东村"]) == {"前进乡": "前进乡"}
+    assert township_stems(analysis, ["东村"], ["前进乡"]) == {"前进乡": "前进乡_2"}  # a village of that name
