@@ -79,9 +79,11 @@ def write_results(analysis, output) -> None:
 
 
 def cmd_report(args) -> int:
-    from lib.report.pipeline import run_report
+    from lib.report.pipeline import check_full_ids_folder, run_report
 
     writable_folder(args.output)
+    if args.full_ids_copy is not None:  # refused before the long run, not after it
+        check_full_ids_folder(args.full_ids_copy, args.output)
     result = run_report(
         args.input,
         args.output,
@@ -91,6 +93,7 @@ def cmd_report(args) -> int:
         policy_path=args.policy,
         years=_years(args.years),
         file_years=_file_years(args.year),
+        full_ids_copy=args.full_ids_copy,
     )
     if result.interrupted:
         raise KeyboardInterrupt  # the same one line and exit status as a Ctrl-C elsewhere
@@ -178,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--scheduler", default=None, help="dask.distributed 调度器地址（可选）")
     r.add_argument("--policy", type=Path, default=None)
     r.add_argument("--years", type=int, nargs=2, metavar=("上年", "本年"))
+    r.add_argument("--full-ids-copy", type=Path, default=None, metavar="DIR",
+                   help="另存一份含完整证件号码和电话的台账到 DIR，供录入系统（须在输出目录之外）")
     r.set_defaults(func=cmd_report)
 
     w = sub.add_parser("what-if", help="按给定杠杆做一次假设分析，输出离线 HTML（可发给领导）")

@@ -10,6 +10,7 @@ stays text.
 None, "summary": {label: value, …}}`` — the summary labels become the table's columns, in
 the order they first appear. ``district``: ``{"html", "ledger", "summary"}`` or None.
 ``failed``: ``{"village", "error"}`` (the error's first line only: no traceback, no path).
+``townships``: ``{"township", "ledger"}``, the 乡镇 ledgers (listed below the district).
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def _summary_table(entries: list[dict], columns: list[str], briefing: str, ledge
 
 def render_index(villages: list[dict], district: dict | None, failed: list[dict],
                  meta: dict | None = None, title: str = TITLE, scenarios: list[str] = (),
-                 definitions: list[tuple[str, str, str]] = (), notice: str | None = None) -> str:
+                 definitions: list[tuple[str, str, str]] = (), notice: str | None = None,
+                 townships: list[dict] = ()) -> str:
     """The index page's HTML text (see the module docstring for the arguments); ``notice``: a
     sentence shown first (an interrupted run)."""
     columns = _columns(villages + ([district] if district else []))
@@ -80,6 +82,10 @@ def render_index(villages: list[dict], district: dict | None, failed: list[dict]
             "<h2>全区概览</h2>",
             _summary_table([district], columns, "全区概览", "全区台账", named=False),
         ]
+
+    if townships:
+        parts.append("<h2>乡镇台账</h2><ul>" + "".join(
+            f"<li>{file_link(t.get('ledger'), str(t.get('township')) + '台账')}</li>" for t in townships) + "</ul>")
 
     parts.append(f"<h2>各村简报（{len(villages)} 个村）</h2>")
     if villages:
@@ -110,12 +116,14 @@ def render_index(villages: list[dict], district: dict | None, failed: list[dict]
 
 def write_index(out_dir: str | Path, villages: list[dict], district: dict | None,
                 failed: list[dict], meta: dict | None = None, title: str = TITLE,
-                definitions: list[tuple[str, str, str]] = (), notice: str | None = None) -> Path:
+                definitions: list[tuple[str, str, str]] = (), notice: str | None = None,
+                townships: list[dict] = ()) -> Path:
     """Write ``<out_dir>/index.html`` atomically, linking the what-if pages found there too."""
     from lib.report.scenario import scenario_pages
 
     path = Path(out_dir) / INDEX_NAME
-    write_text(path, render_index(villages, district, failed, meta, title, scenario_pages(out_dir), definitions, notice))
+    write_text(path, render_index(villages, district, failed, meta, title, scenario_pages(out_dir), definitions,
+                                  notice, townships))
     return path
 
 

@@ -11,6 +11,8 @@
                              ledger    → <村>_台账.xlsx
       district overview    the same job with the district notebook → district.html
       district ledger      → district_台账.xlsx
+      township ledgers     → <乡镇>_台账.xlsx (when 户信息 names the 乡镇)
+      full-ID copies       → the ledgers again, IDs unmasked, in a folder outside out_dir (optional)
       write_index          → index.html
 
 A village whose job fails is reported with its error; the others still finish and the
@@ -106,6 +108,8 @@ class ReportResult:
     district: VillageResult
     index: Path
     district_ledger: str | None = None
+    township_ledgers: dict[str, str] = field(default_factory=dict)  # 乡镇 → file name
+    full_id_copies: list[Path] = field(default_factory=list)
     seconds: float = 0.0
     failed: list[VillageResult] = field(default_factory=list)  # empty = exit 0
     work_dir: Path | None = None  # the store, executed notebooks and logs (outside out_dir)
@@ -118,14 +122,15 @@ class ReportResult:
 # ---------------------------------------------------------------------------------------
 
 
-def file_stems(villages: list[str]) -> dict[str, str]:
+def file_stems(villages: list[str], taken_stems=()) -> dict[str, str]:
     """A distinct, file-system-safe file name stem for every village name.
 
     Characters Windows does not allow are replaced by "_", the name is NFC-normalised and
-    shortened; names that collide (or would be "index"/"district") get "_2", "_3", ….
+    shortened; names that collide (or would be "index"/"district", or one of ``taken_stems``)
+    get "_2", "_3", ….
     """
     stems: dict[str, str] = {}
-    taken = set(_RESERVED_STEMS)
+    taken = set(_RESERVED_STEMS) | {s.lower() for s in taken_stems}
     for name in villages:
         base = unicodedata.normalize("NFC", str(name))
         base = _BAD_FILE_CHARS.sub("_", base).strip(" .")
@@ -402,15 +407,55 @@ def _initialise_worker(template: str, kernel_name: str, log_pattern: str) -> Non
     prepare_worker(template, kernel_name, log_pattern % os.getpid())
 
 
+def check_full_ids_folder(folder, out_dir) -> Path:
+    """The folder for the full-ID copies of the ledgers, refused inside ``out_dir``: that
+    folder is what leaders receive, and it must hold masked IDs only."""
+    from lib.codes import InputError
+
+    folder, out_dir = Path(folder).resolve(), Path(out_dir).resolve()
+    if folder == out_dir or out_dir in folder.parents:
+        raise InputError(
+            f"含完整证件号码的台账副本不能放在输出目录 {out_dir} 之内（该目录要交给领导，只能有遮蔽后的号码）；"
+            f"请另选输出目录以外的文件夹，如 data/processed/完整台账")
+    return folder
+
+
+def township_stems(analysis, villages: list[str], village_stems) -> dict[str, str]:
+    """File name stems of the 乡镇 of ``villages`` (none when 户信息 leaves 乡镇 blank)."""
+    from lib.report.excel import townships
+
+    ours = analysis.households.filter(analysis.households.get_column("村").is_in(villages))
+    return file_stems(townships(ours), taken_stems=village_stems)
+
+
+def write_full_id_copies(analysis, folder: Path, villages: dict[str, str], townships: dict[str, str],
+                         district: str | None) -> list[Path]:
+    """The ledgers written again with full IDs and phone numbers, for the clerk's entry into
+    the national system; ``villages`` and ``townships`` map a name to its ledger's file name."""
+    from lib.report.excel import write_district_ledger, write_township_ledger, write_village_ledger
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [write_village_ledger(folder / name, analysis, village, masked=False) for village, name in villages.items()]
+    written += [write_township_ledger(folder / name, analysis, township, masked=False)
+                for township, name in townships.items()]
+    if district:
+        written.append(write_district_ledger(folder / district, analysis, masked=False))
+    return written
+
+
 def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, scheduler=None,
                          input_path=None, source="",
                          notebook_dir=NOTEBOOK_DIR, village_notebook=None, district_notebook=None,
-                         kernel_name="python3", timeout=600, progress=True, work_dir=None) -> ReportResult:
-    """Everything after the analysis: save it, run the jobs, write ledgers and the index."""
-    from lib.report.excel import write_district_ledger
+                         kernel_name="python3", timeout=600, progress=True, work_dir=None,
+                         full_ids_copy=None) -> ReportResult:
+    """Everything after the analysis: save it, run the jobs, write ledgers and the index;
+    with ``full_ids_copy`` (a folder outside ``out_dir``) the ledgers again with full IDs."""
+    from lib.report.excel import write_district_ledger, write_township_ledger
     from lib.report.index import write_index
 
     start = time.perf_counter()
+    if full_ids_copy is not None:
+        full_ids_copy = check_full_ids_folder(full_ids_copy, out_dir)
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     work_dir = Path(work_dir).resolve() if work_dir else work_dir_for(out_dir)
@@ -480,6 +525,18 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
             district_ledger = Path(write_district_ledger(out_dir / f"{DISTRICT_STEM}{LEDGER_SUFFIX}", analysis)).name
     except Exception as exc:  # noqa: BLE001 — reported like a failed village; the briefings stand
         failures.append(_failure("全区台账", DISTRICT_STEM, exc))
+    township_ledgers = {}
+    for township, stem in ({} if interrupted else township_stems(analysis, chosen, stems.values())).items():
+        try:
+            path = write_township_ledger(out_dir / f"{stem}{LEDGER_SUFFIX}", analysis, township)
+            township_ledgers[township] = Path(path).name
+        except Exception as exc:  # noqa: BLE001 — reported like a failed village
+            failures.append(_failure(f"{township}台账", stem, exc))
+    full_id_copies = []
+    if full_ids_copy is not None and not interrupted:
+        full_id_copies = write_full_id_copies(
+            analysis, full_ids_copy, {r.village: r.ledger for r in village_results if r.ok and r.ledger},
+            township_ledgers, district_ledger)
 
     from lib.present.definitions import INDEX, definition_rows
 
@@ -490,6 +547,7 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
          for r in village_results if r.ok],
         {"html": district.html, "ledger": district_ledger, "summary": district_figures},
         [{"village": r.village, "error": r.error} for r in failures],  # the sentence, never the detail
+        townships=[{"township": t, "ledger": name} for t, name in township_ledgers.items()],
         meta={
             "数据来源": source or (Path(input_path).name if input_path else ""),
             "比较年度": f"{analysis.year_last} 年 → {analysis.year_this} 年",
@@ -498,9 +556,9 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
         notice=(f"本次运行未完成（已中断）：完成 {sum(r.ok for r in village_results)}/{len(village_results)} 个村的简报；"
                 "重新运行即可补齐。" if interrupted else None),
     )
-    return ReportResult(out_dir, village_results, district, index, district_ledger,
-                        time.perf_counter() - start, failures, work_dir, write_failure_log(work_dir, failures),
-                        interrupted)
+    return ReportResult(out_dir, village_results, district, index, district_ledger, township_ledgers,
+                        full_id_copies, time.perf_counter() - start, failures, work_dir,
+                        write_failure_log(work_dir, failures), interrupted)
 
 
 def drop_earlier_work_files(out_dir: Path) -> None:
@@ -554,6 +612,9 @@ def print_summary(result: ReportResult) -> None:
     ok = [r for r in result.villages if r.ok]
     print(f"已生成 {len(ok)}/{len(result.villages)} 个村的简报，用时 {result.seconds:.0f} 秒；"
           f"目录：{result.index}", file=sys.stderr)
+    if result.full_id_copies:
+        print(f"含完整证件号码的台账副本 {len(result.full_id_copies)} 份：{result.full_id_copies[0].parent}"
+              "（仅供录入系统，请勿外传）", file=sys.stderr)
     for r in result.failed:
         print(f"  失败：{r.village}：{r.error}", file=sys.stderr)
     if result.failure_log:

@@ -278,7 +278,7 @@ def test_pipeline_reports_every_village_and_survives_a_failing_one(tmp_path, mon
     (out / "出错村.html").write_text("上次运行的旧简报", encoding="utf-8")
     result = pipeline.run_report(
         tmp_path / "输入.xlsx", out, workers=2,
-        village_notebook=TINY, district_notebook=TINY,
+        village_notebook=TINY, district_notebook=TINY, full_ids_copy=tmp_path / "完整台账",
     )
     by_name = {r.village: r for r in result.villages}
     assert list(by_name) == sorted(["东村", "出错村", HOSTILE_VILLAGE])
@@ -315,17 +315,38 @@ def test_pipeline_reports_every_village_and_survives_a_failing_one(tmp_path, mon
     district_page = html.unescape((out / "district.html").read_text(encoding="utf-8"))
     assert f"分析结果：全区 {analysis.households.height} 户" in district_page and "持平区间 0.045" in district_page
     assert result.district_ledger == "district_台账.xlsx" and (out / result.district_ledger).exists()
+    assert result.township_ledgers == {"前进乡": "前进乡_台账.xlsx"} and (out / "前进乡_台账.xlsx").exists()
+    # the full-ID copies, outside outputs/, one per ledger written
+    copies = sorted(p.name for p in result.full_id_copies)
+    assert copies == sorted([by_name["东村"].ledger, by_name[HOSTILE_VILLAGE].ledger, "前进乡_台账.xlsx",
+                             "district_台账.xlsx"])
+    full_id = analysis.households.get_column("证件号码").drop_nulls()[0]
+    with zipfile.ZipFile(tmp_path / "完整台账" / "district_台账.xlsx") as book:
+        assert full_id in book.read("xl/sharedStrings.xml").decode("utf-8")
+    with zipfile.ZipFile(out / "district_台账.xlsx") as book:
+        assert full_id not in book.read("xl/sharedStrings.xml").decode("utf-8")
 
     index = result.index.read_text(encoding="utf-8")
     assert external_references(index) == []
     hrefs = {unquote(h) for h in re.findall(r'href="([^"]+)"', index)}
     assert hrefs == {by_name["东村"].html, by_name["东村"].ledger, by_name[HOSTILE_VILLAGE].html,
-                     by_name[HOSTILE_VILLAGE].ledger, "district.html", "district_台账.xlsx"}
+                     by_name[HOSTILE_VILLAGE].ledger, "district.html", "district_台账.xlsx", "前进乡_台账.xlsx"}
     assert all((out / h).exists() for h in hrefs)
     assert "&lt;i&gt;&quot;红旗&quot;&lt;/i&gt;/村" in index and "<i>" not in index
     assert "出错村" in index and "简报计算时出错" in index
     assert "测试用的失败" not in index and "Traceback" not in index and str(tmp_path) not in index
     assert [p.name for p in out.rglob(".*.tmp*")] == []
+
+
+def test_the_full_id_copy_is_refused_inside_the_output_folder(tmp_path, capsys):
+    from lib.cli import EXIT_BAD_INPUT, main
+
+    out = tmp_path / "outputs"
+    for inside in (out, out / "完整台账"):
+        assert main(["report", str(tmp_path / "输入.xlsx"), "-o", str(out), "--full-ids-copy", str(inside)]) \
+            == EXIT_BAD_INPUT
+        assert "不能放在输出目录" in capsys.readouterr().err
+    assert not (out / "完整台账").exists()
 
 
 @pytest.mark.slow
@@ -357,3 +378,10 @@ def test_jobs_run_the_same_on_a_dask_cluster(tmp_path):
     by_name = {r.village: r for r in results}
     assert by_name["东村"].ok and external_references((tmp_path / "东村.html").read_text(encoding="utf-8")) == []
     assert not by_name["出错村"].ok and "测试用的失败" in by_name["出错村"].detail
+
+
+def test_township_ledgers_get_stems_apart_from_the_villages(analysis):
+    from lib.report.pipeline import township_stems
+
+    assert township_stems(analysis, ["东村"], ["东村"]) == {"前进乡": "前进乡"}
+    assert township_stems(analysis, ["东村"], ["前进乡"]) == {"前进乡": "前进乡_2"}  # a village of that name

@@ -326,14 +326,16 @@ def test_the_ledgers_have_the_data_check_sheet(tmp_path):
 
     analysis = _district()
 
-    def rows(path):
+    def rows(path):  # the header (under the title rows) and the numbered rows, without 序号
         sheet = openpyxl.load_workbook(path)[QUALITY_SHEET]
-        return [tuple(r) for r in sheet.iter_rows(values_only=True)]
+        return [tuple(r[1:]) for r in sheet.iter_rows(min_row=3, values_only=True)
+                if r[0] == "序号" or isinstance(r[0], int)]
 
     village = rows(write_village_ledger(tmp_path / "南岗村_台账.xlsx", analysis, "南岗村"))
-    assert village[0] == FINDING_COLUMNS
-    assert [r[2] for r in village[1:]] == ["W501", "W515"]  # the village's own, not 北山村's
+    assert village[0] == tuple(c for c in FINDING_COLUMNS if c != "村")  # the title names the village
+    assert [r[1] for r in village[1:]] == ["W501", "W515"]  # the village's own, not 北山村's
     district = rows(write_district_ledger(tmp_path / "全区_台账.xlsx", analysis))
+    assert district[0] == ("村", "户编号", *FINDING_COLUMNS[2:])  # who a row is about, first
     assert [r[2] for r in district[1:]] == ["W201", "W510", "W501", "W515"]
     assert not any(re.search(r"\d{17}[\dXx]", str(v)) for r in district for v in r)
 
