@@ -109,7 +109,8 @@ def parse_cells(column: Column, raw: pl.Series, numeric: pl.Series | None = None
         value = pl.when(blank).then(pl.lit(BLANK_DEFAULTS[column.name])).otherwise(value)
     # The code is decided beside the reason, rule by rule (never read back from its words).
     reject_code = pl.when(reason.is_not_null()).then(pl.lit(_DTYPE_CODE.get(column.dtype, "E102")))
-    if (column.dtype != "text" or column.required) and raw.dtype == pl.String:
+    # (the regex runs only when some cell starts with "#": a plain column costs one prefix scan)
+    if (column.dtype != "text" or column.required) and raw.dtype == pl.String and raw.str.starts_with("#").any():
         # A broken formula is never a value (an amount of 0, a blank name): the row waits for a fix.
         broken = pl.lit(raw).str.contains(EXCEL_ERROR_VALUE).fill_null(False)
         reason = pl.when(broken).then(pl.lit(template("E114"))).otherwise(reason)
