@@ -21,7 +21,6 @@ import argparse
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -66,18 +65,10 @@ def prepare(n: int, counties: int, seed: int) -> Path:
 
 
 def timed(argv: list[str]) -> dict:
-    """wall, CPU (user + system) and peak resident MB of one run of ``argv`` (`/usr/bin/time -v`'s
-    figures, read from wait4)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    err = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{argv} failed:\n{err[-3000:]}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}
+    """wall, CPU and peak MB of one fresh process (the figures /usr/bin/time -v reads from wait4)."""
+    from benchmarks.bench_analyze import run_process
+
+    return run_process(argv)
 
 
 def digest(path: Path) -> str:

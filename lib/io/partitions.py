@@ -77,8 +77,11 @@ def analyze_partition(folder: str, out_dir: str, policy_path: str | None = None,
                       years: tuple[int, int] | None = None) -> dict:
     """Read, analyse and write one partition; its aggregates for the combination."""
     policy = load_policy(policy_path)
-    analysis = analyze(read_input(folder), policy, years)
     name, out = Path(folder).name, Path(out_dir)
+    try:
+        analysis = analyze(read_input(folder), policy, years)
+    except InputError as exc:  # which partition, before which sheet, row and column
+        raise InputError(f"分区「{name}」：{exc}") from None
     files = _files_of(name, out)
     for file, frame in row_files(analysis).items():
         if SHEET_COLUMN in frame.columns:

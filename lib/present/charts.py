@@ -554,7 +554,7 @@ def transitions(trans: pl.DataFrame, year_last: int, year_this: int, policy: Pol
     rows = [f"{year_last}年 {b}（{totals_last[b]} 户）" for b in last]
     fig = _figure(f"收入区间变化（{year_last}→{year_this}年，按各年监测线）", height=420,
                   barmode="stack", xaxis_title="户数", yaxis=dict(autorange="reversed"),
-                  legend_title_text=f"{year_this}年")
+                  legend_title_text=f"{year_this}年", legend_traceorder="normal")
     for band in this:
         moved = {s: int(n) for s, n in trans.filter(pl.col("本年区间") == band)
                  .group_by("上年区间").agg(pl.col("户数").sum()).iter_rows()}

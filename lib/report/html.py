@@ -311,7 +311,7 @@ _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _CSS_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
 _WORD = re.compile(r"[\w-]+")
 _STYLE_BLOCK = re.compile(r"(<style\b[^>]*>)(.*?)(</style\s*>)", re.IGNORECASE | re.DOTALL)
-_PRUNE_ABOVE = 20_000  # characters: smaller sheets (ours, plotly's) are left as they are
+_PRUNE_ABOVE = 2_000  # characters: our own small sheet is left as it is; nbconvert's three are cut
 
 
 def _css_blocks(css: str) -> list[tuple[str, str]]:

@@ -4,6 +4,7 @@ one run over the whole district, locally and on a dask LocalCluster."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -134,3 +135,13 @@ def test_a_dask_cluster_writes_the_same_files(district, runs, tmp_path):
     for name in ("households.csv", "summary.json", "rejects.csv", "findings.csv", "台账_台账汇总.csv"):
         assert (tmp_path / name).read_bytes() == (runs["local"] / name).read_bytes(), name
     assert pl.read_parquet(tmp_path / "fgt.parquet").equals(pl.read_parquet(runs["local"] / "fgt.parquet"))
+
+
+def test_an_unusable_partition_is_named(district, tmp_path, capsys):
+    parted, _ = district
+    broken = tmp_path / "分区"
+    shutil.copytree(parted, broken)
+    pl.read_parquet(broken / "县=230802" / "income.parquet").drop("户编号").write_parquet(
+        broken / "县=230802" / "income.parquet")
+    assert zengshou(["analyze", str(broken), "-o", str(tmp_path / "out")]) == 2
+    assert "分区「县=230802」" in capsys.readouterr().err
