@@ -36,7 +36,9 @@ test-fast: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_analyze.py
+	$(BIN)/python benchmarks/bench_analyze.py --csv 200000
 	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_nation.py --dask
 
 clean:
 	rm -rf data/processed/* outputs/* && touch data/processed/.gitkeep outputs/.gitkeep

@@ -2,6 +2,7 @@
 
     python benchmarks/bench_analyze.py                 # 100,000 and 1,000,000 households
     python benchmarks/bench_analyze.py 20000 --repeat 1 --no-memory
+    python benchmarks/bench_analyze.py --csv 200000      # zengshou analyze vs benchmarks/pandas_core.py
 
 For each N the district is generated once (`lib.demo.district.generate_households`) and kept as
 parquet in benchmarks/_work/ (git-ignored); then, in the same run, `lib.rules.analysis.analyze`
@@ -69,6 +70,30 @@ def prepare(n: int, seed: int) -> Path:
         data[name].write_parquet(folder / f"{name}.parquet")
     stamp.write_text(version)
     print(f"generated {n:,} households in {time.perf_counter() - start:.1f} s → {folder}", flush=True)
+    return folder
+
+
+SHEET_FILES = {"households": "户信息.csv", "income": "收入.csv", "measures": "帮扶措施.csv"}
+
+
+def prepare_csv(n: int, seed: int) -> Path:
+    """The same district as a folder of CSV files named after the sheets, as an analyst saves
+    them from Excel (UTF-8, 是/否 for yes/no, dates as 2022-08-15); written once, reused."""
+    import polars as pl
+
+    source = prepare(n, seed)
+    folder = source.with_name(source.name + "_csv")
+    stamp = folder / "generator.sha256"
+    if stamp.exists() and stamp.read_text() == (source / "generator.sha256").read_text():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, file in SHEET_FILES.items():
+        frame = pl.read_parquet(source / f"{name}.parquet")
+        frame.with_columns(
+            pl.when(pl.col(c)).then(pl.lit("是")).otherwise(pl.lit("否")).alias(c)
+            for c, t in frame.schema.items() if t == pl.Boolean
+        ).write_csv(folder / file)
+    stamp.write_text((source / "generator.sha256").read_text())
     return folder
 
 
@@ -332,6 +357,89 @@ def bench(n: int, seed: int, repeat: int, memory: bool, stages: bool = False) ->
     return row
 
 
+def run_process(argv: list[str]) -> dict:
+    """One fresh process to its end: wall s, CPU s (user + system of it and its children), peak MB."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{argv} failed:\n{err[-3000:]}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def agreement(ours: Path, script: Path) -> dict:
+    """Households on which households.csv and the pandas core script's CSV agree, column by column."""
+    import polars as pl
+
+    columns = ["户编号", "上年人均纯收入", "本年人均纯收入", "收入研判", "预警等级", "应纳未纳", "减收风险点"]
+    a = pl.read_csv(ours, columns=columns, schema_overrides={"户编号": pl.String})
+    b = pl.read_csv(script, columns=columns, schema_overrides={"户编号": pl.String})
+    numeric_risks = [label for code, label in (("R1", "经营减收"), ("R2", "产业收益分配减收"), ("R3", "务工减收"),
+                                               ("R4", "公益岗减收"), ("R5", "低保取消"), ("R6", "政策补贴减少"),
+                                               ("R7", "自然灾害减收"))]
+    joined = a.join(b, on="户编号", suffix="_pd")
+    out = {"households": a.height, "matched": joined.height}
+    for c in ("上年人均纯收入", "本年人均纯收入"):
+        out[c] = joined.select(((pl.col(c) - pl.col(f"{c}_pd")).abs() < 0.01).fill_null(
+            pl.col(c).is_null() & pl.col(f"{c}_pd").is_null()).sum()).item()
+    for c in ("收入研判", "预警等级", "应纳未纳"):
+        out[c] = joined.select((pl.col(c).fill_null("") == pl.col(f"{c}_pd").fill_null("")).sum()).item()
+    # R1–R7 only: R8/R9 need the survey's word, which the script does not read
+    kept = lambda col: pl.col(col).fill_null("").str.split(";").list.eval(  # noqa: E731
+        pl.element().filter(pl.element().is_in(numeric_risks))).list.sort()
+    out["R1–R7"] = joined.select((kept("减收风险点") == kept("减收风险点_pd")).sum()).item()
+    return out
+
+
+def bench_csv(n: int, seed: int, runs: int) -> dict:
+    """`zengshou analyze <CSV folder>` against benchmarks/pandas_core.py on the same folder: each
+    a fresh process, run in turn (ours, script, ours, …) so both see the same load; medians of
+    each and the median of the pairwise CPU ratios."""
+    folder = prepare_csv(n, seed)
+    out_dir = folder.with_name(folder.name + "_analyze_output")
+    script_out = folder.with_name(folder.name + "_pandas_core.csv")
+    ours_cmd = [sys.executable, "-m", "lib.cli", "analyze", str(folder), "-o", str(out_dir)]
+    script_cmd = [sys.executable, str(ROOT / "benchmarks" / "pandas_core.py"), str(folder), str(script_out)]
+    run_process(ours_cmd), run_process(script_cmd)  # warm the page cache
+    pairs = [(run_process(ours_cmd), run_process(script_cmd)) for _ in range(runs)]
+    row = {"n": n, "runs": runs, "agreement": agreement(out_dir / "households.csv", script_out)}
+    for i, side in enumerate(("ours", "pandas_core")):
+        for key in ("wall", "cpu", "peak_mb"):
+            row[f"{side}_{key}"] = _median([p[i][key] for p in pairs])
+    row["cpu_ratio"] = _median([o["cpu"] / b["cpu"] for o, b in pairs])
+    row["wall_ratio"] = _median([o["wall"] / b["wall"] for o, b in pairs])
+    row["cpu_ratio_range"] = (min(o["cpu"] / b["cpu"] for o, b in pairs), max(o["cpu"] / b["cpu"] for o, b in pairs))
+    print(json.dumps(row, ensure_ascii=False), flush=True)
+    return row
+
+
+def csv_table(rows: list[dict]) -> str:
+    lines = [
+        "| N households | `zengshou analyze` CPU s | pandas core script CPU s | CPU ratio (min–max) "
+        "| wall s ours / script (ratio) | peak MB ours / script | households agreeing (R1–R7) |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        low, high = r["cpu_ratio_range"]
+        agree = r["agreement"]
+        lines.append(
+            f"| {r['n']:,} | {r['ours_cpu']:.2f} | {r['pandas_core_cpu']:.2f} | **{r['cpu_ratio']:.2f}** ({low:.2f}–{high:.2f}) "
+            f"| {r['ours_wall']:.2f} / {r['pandas_core_wall']:.2f} ({r['wall_ratio']:.2f}) "
+            f"| {r['ours_peak_mb']:,.0f} / {r['pandas_core_peak_mb']:,.0f} "
+            f"| {min(v for k, v in agree.items() if k != 'households'):,} of {agree['households']:,} |"
+        )
+    return "\n".join(lines)
+
+
 def table(rows: list[dict]) -> str:
     lines = [
         "| N households | income rows | polars s | pandas s | polars/pandas "
@@ -381,6 +489,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-memory", dest="memory", action="store_false", help="skip the peak-memory children")
     parser.add_argument("--stages", action="store_true", help="print the time of each stage of one analyze run")
     parser.add_argument("--json", type=Path, help="also write the rows and the machine as JSON here")
+    parser.add_argument("--csv", action="store_true",
+                        help="instead: `zengshou analyze <CSV folder>` against benchmarks/pandas_core.py, fresh processes")
+    parser.add_argument("--runs", type=int, default=5, help="--csv: pairs of runs; medians count")
     parser.add_argument("--child", nargs=2, metavar=("STEP", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -388,6 +499,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     about = machine()
     print(json.dumps(about), flush=True)
+    if args.csv:
+        load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+        rows = [bench_csv(n, args.seed, args.runs) for n in (args.n if argv and any(a.isdigit() for a in argv) else [200_000])]
+        print(f"\n{about['date']} · {about['cpu']} · nproc {about['nproc']} · load average before {' '.join(load)}")
+        print(csv_table(rows))
+        if args.json:
+            args.json.write_text(json.dumps({"machine": about, "load": load, "rows": rows}, ensure_ascii=False, indent=2))
+        return 0
     rows = [bench(n, args.seed, args.repeat, args.memory, args.stages) for n in args.n]
     print()
     print(

@@ -54,10 +54,29 @@ def cmd_template(args) -> int:
 
 
 def cmd_analyze(args) -> int:
+    from lib.io.partitions import partition_folders
     from lib.report.pipeline import analyse_input
 
     writable_folder(args.output)
+    if len(args.input) == 1 and partition_folders(args.input[0]):  # one sub-folder per 县 or 乡镇: bounded memory
+        return _analyze_partitions(args)
+    if args.scheduler:
+        print("提示：--scheduler 只用于分区文件夹（每个县或乡镇一个子文件夹），本次在本机计算")
     write_results(analyse_input(args.input, args.policy, _years(args.years), _file_years(args.year)), args.output)
+    return EXIT_OK
+
+
+def _analyze_partitions(args) -> int:
+    from lib.io.partitions import analyze_partitioned
+
+    s, written = analyze_partitioned(args.input[0], args.output, args.policy, _years(args.years), args.scheduler)
+    years = s["年度"]
+    print(
+        f"{years['上年']}—{years['本年']} 年度比对完成（{len(s['分区'])} 个分区）：{s['户数']} 户，"
+        + "，".join(f"{k} {v} 户" for k, v in s["收入研判"].items())
+        + f"；未使用的输入行 {s['未使用行数']} 行（见 rejects.csv）"
+    )
+    print(f"结果已写入 {Path(args.output)}：" + "、".join(p.name for p in written))
     return EXIT_OK
 
 
@@ -170,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("-o", "--output", type=Path, required=True)
     a.add_argument("--policy", type=Path, default=None, help="政策参数文件（TOML），缺省用内置默认值")
     a.add_argument("--years", type=int, nargs=2, metavar=("上年", "本年"), help="指定比较的两个年度")
+    a.add_argument("--scheduler", default=None, help="分区文件夹：在此 dask.distributed 调度器上逐分区计算（可选）")
     a.set_defaults(func=cmd_analyze)
 
     r = sub.add_parser("report", help="逐村生成 HTML 简报和 Excel 台账")

@@ -95,6 +95,8 @@ def parse_cells(column: Column, raw: pl.Series, numeric: pl.Series | None = None
         out = PARSERS[column.dtype](raw)
     if "finding" not in out.columns:
         out = out.with_columns(pl.lit(None, dtype=pl.String).alias("finding"))
+    if _all_read(column, raw, out, numeric):
+        return _read_as_is(column, out)
     finding, finding_code = pl.col("finding"), pl.when(pl.col("finding").is_not_null()).then(pl.lit(code("W201")))
     if column.name in KEYS_SHOWN_CLEANED and raw.dtype == pl.String:
         # A key that held what nobody sees (a copied zero-width space) would match no other row.
@@ -109,7 +111,8 @@ def parse_cells(column: Column, raw: pl.Series, numeric: pl.Series | None = None
         value = pl.when(blank).then(pl.lit(BLANK_DEFAULTS[column.name])).otherwise(value)
     # The code is decided beside the reason, rule by rule (never read back from its words).
     reject_code = pl.when(reason.is_not_null()).then(pl.lit(_DTYPE_CODE.get(column.dtype, "E102")))
-    if (column.dtype != "text" or column.required) and raw.dtype == pl.String:
+    # (the regex runs only when some cell starts with "#": a plain column costs one prefix scan)
+    if (column.dtype != "text" or column.required) and raw.dtype == pl.String and raw.str.starts_with("#").any():
         # A broken formula is never a value (an amount of 0, a blank name): the row waits for a fix.
         broken = pl.lit(raw).str.contains(EXCEL_ERROR_VALUE).fill_null(False)
         reason = pl.when(broken).then(pl.lit(template("E114"))).otherwise(reason)
@@ -128,6 +131,38 @@ def parse_cells(column: Column, raw: pl.Series, numeric: pl.Series | None = None
         reject_code.cast(pl.String).alias("code"),
         finding.alias("finding"),
         finding_code.cast(pl.String).alias("finding_code"),
+    )
+
+
+def _all_read(column: Column, raw: pl.Series, out: pl.DataFrame, numeric: pl.Series | None) -> bool:
+    """Whether no rule below can change a cell: every cell read, nothing found, no blank to fill
+    or to miss, no broken formula, no key with unseen characters, no cell held as a number. Most
+    columns of a clean sheet are so; checking costs a few counts instead of a dozen full columns."""
+    n = out.height
+    if out["reason"].null_count() < n or out["finding"].null_count() < n:
+        return False
+    if raw.null_count() and (column.required or column.name in BLANK_DEFAULTS):
+        return False
+    if column.required and out["value"].null_count():
+        return False
+    if column.name == MEMBERS and out["value"].min() is not None and out["value"].min() < MIN_MEMBERS:
+        return False
+    if numeric is not None and numeric.any():
+        return False
+    if raw.dtype == pl.String and (
+        raw.str.starts_with("#").any()
+        or (column.name in KEYS_SHOWN_CLEANED and raw.str.contains(UNSEEN_IN_KEY).any())
+    ):
+        return False
+    return True
+
+
+def _read_as_is(column: Column, out: pl.DataFrame) -> pl.DataFrame:
+    """`parse_cells`' frame for a column `_all_read` passed: the values, no reason or finding."""
+    nothing = pl.lit(None, dtype=pl.String)
+    return out.select(
+        pl.col("value").cast(OUTPUT_DTYPES[column.dtype]),
+        nothing.alias("reason"), nothing.alias("code"), nothing.alias("finding"), nothing.alias("finding_code"),
     )
 
 

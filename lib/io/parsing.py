@@ -389,6 +389,16 @@ def parse_id_column(series: pl.Series) -> pl.DataFrame:
                    shortcut=_unchanged_if(r"^[0-9A-Z]+$"))
 
 
+def _calendar_date(yyyymmdd: pl.Expr) -> pl.Expr:
+    """Whether the digits YYYYMMDD name a day of the calendar (what strptime("%Y%m%d") accepts),
+    by arithmetic: parsing 200,000 birth dates as dates cost a tenth of a second."""
+    year, month, day = yyyymmdd // 10_000, yyyymmdd // 100 % 100, yyyymmdd % 100
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    days = month.replace_strict({1: 31, 2: 28, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31},
+                                default=0, return_dtype=pl.Int64) + (leap & (month == 2)).cast(pl.Int64)
+    return (day >= 1) & (day <= days)
+
+
 def parse_resident_id_column(series: pl.Series) -> pl.DataFrame:
     """(value, damage, finding) columns for resident IDs.
 
@@ -404,7 +414,7 @@ def parse_resident_id_column(series: pl.Series) -> pl.DataFrame:
     total = pl.sum_horizontal((pl.col("first17") // 10 ** (16 - i)) % 10 * w for i, w in enumerate(_ID_WEIGHTS))
     check = {
         "checksum_ok": pl.col("shaped") & (T.str.slice(17, 1) == (total % 11).replace_strict(dict(enumerate(_ID_CHECK)), return_dtype=pl.String)),
-        "birth_ok": T.str.slice(6, 8).str.to_date("%Y%m%d", strict=False).is_not_null(),
+        "birth_ok": _calendar_date(pl.col("first17") // 1000 % 100_000_000),
     }
     damage = {"damage": (
         pl.when(T.str.contains(r"^\d(\.\d+)?E[+]?\d+$"))

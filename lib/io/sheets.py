@@ -171,10 +171,15 @@ def excel_grids(path: Path) -> dict[str, Callable[[], Grid]]:
         cells.columns = _grid_column_names(cells.width)
 
         def numeric(columns: Sequence[int]) -> pl.DataFrame:
-            # Loading as boolean keeps number and boolean cells and nulls text cells.
-            flags = pl.DataFrame(book.load_sheet(name, dtypes="boolean", **options)).head(cells.height)
-            flags.columns = _grid_column_names(flags.width)
-            return flags.select(pl.col(f"c{i}").is_not_null() for i in columns)
+            # Loading as boolean keeps number and boolean cells and nulls text cells. Only the ID
+            # columns asked for are loaded again, not the whole sheet a second time.
+            wanted = sorted(set(columns))
+            flags = pl.DataFrame(book.load_sheet(name, dtypes="boolean", use_columns=wanted, **options))
+            flags = flags.head(cells.height)
+            flags.columns = [f"c{i}" for i in wanted]
+            pad = cells.height - flags.height  # trailing rows with no ID cell at all
+            flags = flags.select(pl.col(f"c{i}").is_not_null() for i in columns)
+            return pl.concat([flags, pl.DataFrame({c: [False] * pad for c in flags.columns})]) if pad > 0 else flags
 
         return Grid(name, cells, 1, numeric)
 

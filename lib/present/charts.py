@@ -536,7 +536,9 @@ def _band_order(values: Sequence[str], bands: Sequence[str]) -> list[str]:
 
 def transitions(trans: pl.DataFrame, year_last: int, year_this: int, policy: Policy | None = None) -> go.Figure:
     """Households moving between income bands (below the line, up to the orange multiple,
-    above) as a sankey; ``policy`` names the bands (default: the shipped policy)."""
+    above): one bar per band of last year, split by this year's band; ``policy`` names the
+    bands (default: the shipped policy). Drawn as stacked bars, not a sankey, so that the
+    page's partial plotly.js (bar and waterfall traces, see lib/report/html.py) draws it."""
     from lib.rules.poverty import band_labels
     from lib.policy import default_policy
 
@@ -545,23 +547,16 @@ def transitions(trans: pl.DataFrame, year_last: int, year_this: int, policy: Pol
     this = _band_order(trans.get_column("本年区间").to_list(), bands)
     colour = dict(zip(bands, BAND_COLOURS, strict=True))
     totals_last = {b: int(trans.filter(pl.col("上年区间") == b).get_column("户数").sum()) for b in last}
-    totals_this = {b: int(trans.filter(pl.col("本年区间") == b).get_column("户数").sum()) for b in this}
-    labels = [f"{year_last}年 {b}（{totals_last[b]} 户）" for b in last] + [
-        f"{year_this}年 {b}（{totals_this[b]} 户）" for b in this
-    ]
-    flows = trans.filter(pl.col("户数") > 0)
-    fig = _figure(f"收入区间变化（{year_last}→{year_this}年，按各年监测线）", height=420)
-    fig.add_trace(go.Sankey(
-        arrangement="fixed",
-        node=dict(label=labels, pad=18, thickness=18,
-                  color=[colour.get(b, GREY) for b in last] + [colour.get(b, GREY) for b in this],
-                  hovertemplate="%{label}<extra></extra>"),
-        link=dict(
-            source=[last.index(s) for s in flows.get_column("上年区间").to_list()],
-            target=[len(last) + this.index(t) for t in flows.get_column("本年区间").to_list()],
-            value=flows.get_column("户数").to_list(),
-            color=["rgba(31,95,168,0.25)"] * flows.height,
-            hovertemplate="%{source.label} → %{target.label}：%{value} 户<extra></extra>",
-        ),
-    ))
+    rows = [f"{year_last}年 {b}（{totals_last[b]} 户）" for b in last]
+    fig = _figure(f"收入区间变化（{year_last}→{year_this}年，按各年监测线）", height=420,
+                  barmode="stack", xaxis_title="户数", yaxis=dict(autorange="reversed"),
+                  legend_title_text=f"{year_this}年", legend_traceorder="normal")
+    for band in this:
+        moved = {s: int(n) for s, n in trans.filter(pl.col("本年区间") == band)
+                 .group_by("上年区间").agg(pl.col("户数").sum()).iter_rows()}
+        fig.add_trace(go.Bar(
+            name=f"{band}（{sum(moved.values())} 户）", orientation="h", y=rows,
+            x=[moved.get(s, 0) for s in last], marker_color=colour.get(band, GREY),
+            hovertemplate=f"%{{y}} → {year_this}年 {band}：%{{x}} 户<extra></extra>",
+        ))
     return fig

@@ -325,4 +325,10 @@ def neutralise_expr(column: str) -> pl.Expr:
 def neutralise_frame(frame: pl.DataFrame) -> pl.DataFrame:
     """Every text column neutralised (``neutralise``); numeric columns stay numbers."""
     texts = [name for name, dtype in frame.schema.items() if dtype in (pl.String, pl.Categorical)]
-    return frame.with_columns(neutralise_expr(c) for c in texts) if texts else frame
+    if not texts:
+        return frame
+    # One scan per column finds the (rare) columns with a cell to change; only those are rewritten.
+    touched = frame.select(
+        pl.col(c).cast(pl.String).str.contains(f"{_BIDI}|{_FORMULA_START}").any().alias(c) for c in texts
+    ).row(0)
+    return frame.with_columns(neutralise_expr(c) for c, t in zip(texts, touched, strict=True) if t)

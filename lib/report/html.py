@@ -10,7 +10,7 @@ nbconvert's ``lab`` template is the base; what it would fetch from a CDN is take
 - plotly's "notebook" renderer adds ``<script src=".../mathjax/...">`` to every figure;
   ``strip_cdn_mathjax`` removes it from the outputs (``lib.present.notebook.setup_notebook`` already
   avoids it at the source; this is the safety net for a notebook that does not call it).
-- plotly.js is embedded exactly once: if no output carries it (a report run, see
+- plotly.js is embedded exactly once, as the vendored partial bundle (``PLOTLYJS_BUNDLE``): if no output carries it (a report run, see
   ``lib.present.notebook.setup_notebook``) and some output draws a figure, it goes into ``<head>``;
   a notebook run interactively already has it in its first figure's output.
 
@@ -247,11 +247,22 @@ _PLOTLYJS_BANNER = "* plotly.js v"  # first lines of the plotly.js bundle
 _PLOTLY_FIGURE = "Plotly.newPlot("
 
 
+# plotly.js's finance partial bundle (bar and waterfall, the briefings' trace types): 1.3 MB
+# where the full bundle plotly.py ships is 4.8 MB, 93% of a village page. Version and
+# provenance: vendor/plotlyjs/SOURCE.txt.
+PLOTLYJS_BUNDLE = Path(__file__).with_name("vendor") / "plotlyjs" / "plotly-finance.min.js"
+PLOTLYJS_TRACES = frozenset({"bar", "waterfall", "histogram", "pie", "funnel", "funnelarea",
+                             "ohlc", "candlestick", "indicator"})  # what the bundle can draw
+
+
 @cache
 def plotlyjs() -> str:
-    from plotly.offline import get_plotlyjs
+    return PLOTLYJS_BUNDLE.read_text(encoding="utf-8")
 
-    return get_plotlyjs()
+
+def plotlyjs_version() -> str:
+    """The vendored bundle's version, from its banner (``* plotly.js (finance …) v4.1.0``)."""
+    return re.search(r"\* plotly\.js \([^)]*\) v(\d+\.\d+\.\d+)", plotlyjs()[:300]).group(1)
 
 
 def prepare_for_html(nb, title: str):
@@ -287,12 +298,94 @@ def prepare_for_html(nb, title: str):
 
 _PLOTLYJS_SLOT = "<!--zengshou:plotly.js-->"
 
+# ---------------------------------------------------------------------------------------
+# The lab template's style sheet, cut to what the page uses
+# ---------------------------------------------------------------------------------------
+
+# The lab template inlines all of JupyterLab's CSS (240 kB: file browser, menus, dialogs,
+# completer …); a briefing's markup uses ~35 classes. A rule is kept when some selector of
+# it names only classes that occur as a word somewhere in the page (markup or script, so a
+# class that a table's script adds is kept too); rules with no class, :root variables,
+# @keyframes and @font-face are kept whole; @media / @supports blocks are cut inside.
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+_CSS_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+_WORD = re.compile(r"[\w-]+")
+_STYLE_BLOCK = re.compile(r"(<style\b[^>]*>)(.*?)(</style\s*>)", re.IGNORECASE | re.DOTALL)
+_PRUNE_ABOVE = 2_000  # characters: our own small sheet is left as it is; nbconvert's three are cut
+
+
+def _css_blocks(css: str) -> list[tuple[str, str]]:
+    """Top-level (prelude, body) pairs of a comment-free style sheet; braces balanced."""
+    blocks, i, n = [], 0, len(css)
+    while i < n:
+        open_ = css.find("{", i)
+        if open_ < 0:
+            break
+        depth, j = 1, open_ + 1
+        while depth and j < n:
+            depth += {"{": 1, "}": -1}.get(css[j], 0)
+            j += 1
+        blocks.append((css[i:open_].strip(), css[open_ + 1:j - 1]))
+        i = j
+    return blocks
+
+
+@cache
+def _css_rules(css: str) -> tuple:
+    """(classes of each selector or None = always kept, text) per rule; nested for @media."""
+    rules = []
+    for prelude, body in _css_blocks(_CSS_COMMENT.sub("", css)):
+        if prelude.startswith(("@media", "@supports", "@layer", "@container")):
+            rules.append((prelude, _css_rules(body)))
+        elif prelude.startswith("@") or ";" in prelude:  # @keyframes, @font-face, a stray @import
+            rules.append((None, f"{prelude}{{{body}}}"))
+        else:
+            selectors = tuple(frozenset(_CSS_CLASS.findall(sel)) for sel in prelude.split(","))
+            rules.append((selectors, f"{prelude}{{{body.strip()}}}"))
+    return tuple(rules)
+
+
+def _used_css(rules: tuple, words: set[str]) -> str:
+    kept = []
+    for selectors, text in rules:
+        if isinstance(text, tuple):
+            inner = _used_css(text, words)
+            if inner:
+                kept.append(f"{selectors}{{{inner}}}")
+        elif selectors is None or any(classes <= words for classes in selectors):
+            kept.append(text)
+    return "\n".join(kept)
+
+
+# Custom properties nothing refers to: most of what is left is :root's 86 kB of icon SVGs.
+# A declaration starts after "{", ";" or a space (never inside a selector such as .a--b:hover).
+_CUSTOM_PROPERTY = re.compile(r"(?<=[{;\s])(--[\w-]+)\s*:(?:url\([^)]*\)|[^;{}])*;?")
+_VAR_REFERENCE = re.compile(r"var\(\s*(--[\w-]+)")
+
+
+def prune_css(page: str) -> str:
+    """``page`` with each large style sheet cut to the rules its markup can match, then to
+    the custom properties that the page (any sheet, markup or script) still refers to."""
+    words = set(_WORD.findall(_STYLE_BLOCK.sub("", page)))
+
+    def large(cut_css):
+        def cut(m: re.Match) -> str:
+            css = m.group(2)
+            return m.group(0) if len(css) < _PRUNE_ABOVE else m.group(1) + cut_css(css) + m.group(3)
+        return cut
+
+    page = _STYLE_BLOCK.sub(large(lambda css: _used_css(_css_rules(css), words)), page)
+    used = set(_VAR_REFERENCE.findall(page))  # e.g. theme-light.css's var(--md-blue-900)
+    unused = lambda m: m.group(0) if m.group(1) in used else ""  # noqa: E731
+    return _STYLE_BLOCK.sub(large(lambda css: _CUSTOM_PROPERTY.sub(unused, css)), page)
+
 
 def render_html(nb, title: str) -> str:
     """The briefing's HTML text for an executed notebook node."""
     nb, add_plotlyjs = prepare_for_html(nb, title)
     page, _ = report_exporter().from_notebook_node(nb)
-    # plotly.js goes in last, so the template and the regexes above never touch its 4.8 MB.
+    page = prune_css(page)
+    # plotly.js goes in last, so the template and the regexes above never touch its 1.3 MB.
     script = (
         '<script type="text/javascript">window.PlotlyConfig = {MathJaxConfig: \'local\'};</script>\n'
         f'<script type="text/javascript">{plotlyjs()}</script>'
@@ -339,6 +432,8 @@ class ReportTooLarge(RuntimeError):
 
 __all__ = [
     "MAX_HTML_BYTES",
+    "PLOTLYJS_BUNDLE",
+    "PLOTLYJS_TRACES",
     "HtmlReport",
     "OfflineError",
     "ReportTooLarge",

@@ -20,9 +20,9 @@ from lib.catalogue import (
     EXIT_REASON,
     EXITED,
     ID,
-    NEW_ENTRY,
     JUDGEMENTS,
     MEASURE_NAMES,
+    NEW_ENTRY,
     REJECT_COLUMNS,
     ROSTER_STATUS_COLUMNS,
     VILLAGE,
@@ -254,10 +254,7 @@ def build_summary(
 
     Every count comes from `lib.rules.figures`: 各村 and 全区 are its rows, the nested
     blocks read its 全区 row, 风险点 its risk-point table."""
-    table = village_figures(households)
-    money = [f.label for f in FIGURES if f.unit == "元" and not f.key.startswith("_")]
-    rows = table.with_columns(pl.col(money).round(2)).to_dicts()
-    *villages, district = rows
+    *villages, district = summary_rows(village_figures(households))
     total = district
     risk_rows = [
         {"代码": r["风险点代码"], "风险点": r["风险点"], "户数": int(r["涉及户数"]),
@@ -292,6 +289,12 @@ def build_summary(
 # ---------------------------------------------------------------------------------------
 # households.csv
 # ---------------------------------------------------------------------------------------
+
+
+def summary_rows(table: pl.DataFrame) -> list[dict]:
+    """summary.json's 各村 rows and its 全区 row (last) from a `village_figures` table."""
+    money = [f.label for f in FIGURES if f.unit == "元" and not f.key.startswith("_")]
+    return table.with_columns(pl.col(money).round(2)).to_dicts()
 
 
 def households_csv_frame(analysis: Analysis) -> pl.DataFrame:

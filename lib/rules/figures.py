@@ -26,10 +26,10 @@ from lib.catalogue import (
     DECREASE,
     DISTRICT,
     EXITED,
-    NEW_ENTRY,
     FLAT,
     GREEN,
     INCREASE,
+    NEW_ENTRY,
     NOT_SURVEYED,
     ORANGE,
     RED,
@@ -181,6 +181,29 @@ def village_figures(households: pl.DataFrame) -> pl.DataFrame:
     ``households`` is `Analysis.households` or any subset of it (a filter in explore). The
     全区 row's additive figures are the villages' sums; its shares are over all households.
     """
+    return combine_additive([additive_figures(households)])
+
+
+def combine_additive(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """`village_figures` from the additive tables of disjoint sets of households (a district
+    analysed partition by partition): a village's sums added, then the shares derived."""
+    per_village = pl.concat(parts, how="vertical_relaxed")
+    if len(parts) > 1:
+        per_village = (
+            per_village.group_by(VILLAGE_KEYS)
+            .agg(pl.col(f.label).sum() for f in _ADDITIVE)
+            .sort(VILLAGE_KEYS, nulls_last=True)
+        )
+    district = per_village.select(
+        pl.lit(None, per_village.schema[TOWNSHIP]).alias(TOWNSHIP),
+        pl.lit(DISTRICT, pl.String).alias(VILLAGE),
+        *(pl.col(f.label).sum().cast(per_village.schema[f.label]) for f in _ADDITIVE),
+    )
+    return _derive(pl.concat([per_village, district], how="vertical_relaxed"))
+
+
+def additive_figures(households: pl.DataFrame) -> pl.DataFrame:
+    """The additive figures per village (hidden sums included), before any share is derived."""
     keys = [k for k in VILLAGE_KEYS if k in households.columns]
     if NEW_ENTRY not in households.columns:  # a frame built by hand may leave the export's columns out
         households = households.with_columns(pl.lit(None, pl.Boolean).alias(NEW_ENTRY))
@@ -193,13 +216,7 @@ def village_figures(households: pl.DataFrame) -> pl.DataFrame:
     )
     if TOWNSHIP not in per_village.columns:
         per_village = per_village.with_columns(pl.lit(None, pl.String).alias(TOWNSHIP))
-    per_village = per_village.select(*VILLAGE_KEYS, *(f.label for f in _ADDITIVE))
-    district = per_village.select(
-        pl.lit(None, per_village.schema[TOWNSHIP]).alias(TOWNSHIP),
-        pl.lit(DISTRICT, pl.String).alias(VILLAGE),
-        *(pl.col(f.label).sum().cast(per_village.schema[f.label]) for f in _ADDITIVE),
-    )
-    return _derive(pl.concat([per_village, district], how="vertical_relaxed"))
+    return per_village.select(*VILLAGE_KEYS, *(f.label for f in _ADDITIVE))
 
 
 def figures_of(households: pl.DataFrame) -> dict:

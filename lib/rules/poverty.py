@@ -29,8 +29,9 @@ BELOW = "低于监测线"
 _COLUMNS = ["村", "年度", "监测线", "户数", "人数", "P0", "P1", "P2"]
 
 
-def _year_aggs(line: float, prefix: str) -> list[pl.Expr]:
-    """户数, 人数, P0–P2 of one year, suffixed with the prefix (上年/本年)."""
+def _year_sums(line: float, prefix: str) -> list[pl.Expr]:
+    """户数, 人数 and the weighted sums S0–S2 of one year, suffixed with the prefix (上年/本年):
+    sums, so that villages (or partitions of a district) add up exactly; P_α = S_α / 人数."""
     income = pl.col(f"{prefix}人均纯收入")
     # Members as weights; null for a household missing that year, so sums leave it out.
     weight = pl.when(income.is_not_null()).then(
@@ -40,17 +41,52 @@ def _year_aggs(line: float, prefix: str) -> list[pl.Expr]:
     poor = (income < line).cast(pl.Float64)
     # The poor's gap share to the power α (α = 0: the poor indicator itself; 0⁰ must not count).
     term = {0: poor, 1: poor * gap, 2: poor * gap**2}
-    people = weight.sum()
     aggs = [
         income.is_not_null().sum().cast(pl.Int64).alias("户数"),
-        people.cast(pl.Int64).alias("人数"),
-        *(
-            # rounded far below any shown digit: a parallel sum's order must not change the output
-            pl.when(people > 0).then(((term[a] * weight).sum() / people).round(12)).alias(f"P{a}")
-            for a in range(3)
-        ),
+        weight.sum().alias("人数"),
+        *((term[a] * weight).sum().alias(f"S{a}") for a in range(3)),
     ]
     return [expr.name.suffix(prefix) for expr in aggs]
+
+
+SUM_COLUMNS = ["村", "年度", "监测线", "户数", "人数", "S0", "S1", "S2"]
+
+
+def fgt_sums(households: pl.DataFrame, policy: Policy, year_last: int, year_this: int) -> pl.DataFrame:
+    """Per village and year: 户数, 人数 (Float64) and S0–S2, the numerators of P0–P2 (SUM_COLUMNS).
+    The sums of two sets of households are the sums of their rows: `fgt_from_sums`."""
+    years = ((year_last, "上年"), (year_this, "本年"))
+    aggs = [agg for year, prefix in years for agg in _year_sums(policy.threshold(year), prefix)]
+    wide = households.lazy().group_by("村").agg(aggs).sort("村").collect()
+    return pl.concat([
+        wide.select(
+            pl.col("村"),
+            pl.lit(year, pl.Int64).alias("年度"),
+            pl.lit(policy.threshold(year), pl.Float64).alias("监测线"),
+            *(pl.col(f"{name}{prefix}").alias(name) for name in SUM_COLUMNS[3:]),
+        )
+        for year, prefix in years
+    ])
+
+
+def fgt_from_sums(sums: pl.DataFrame) -> pl.DataFrame:
+    """The FGT table (`fgt`) from the rows of `fgt_sums`, of one district or of its partitions:
+    rows of the same village and year are added, the district (全区) is every village's sum."""
+    totals = [pl.col("户数").sum(), pl.col("人数").sum(), *(pl.col(f"S{a}").sum() for a in range(3))]
+    keys = ["村", "年度", "监测线"]
+    villages = sums.group_by(keys).agg(totals).sort("村", "年度")
+    district = sums.group_by("年度", "监测线").agg(totals).with_columns(pl.lit(DISTRICT).alias("村"))
+    people = pl.col("人数")
+    return (
+        pl.concat([villages, district.select(villages.columns)])
+        .with_columns(pl.col("村").replace_strict({DISTRICT: 1}, default=0, return_dtype=pl.Int8).alias("_全区"))
+        .sort("_全区", "村", "年度", maintain_order=True)
+        .select(
+            *keys, "户数", people.cast(pl.Int64),
+            # rounded far below any shown digit: a parallel sum's order must not change the output
+            *(pl.when(people > 0).then((pl.col(f"S{a}") / people).round(12)).alias(f"P{a}") for a in range(3)),
+        )
+    )
 
 
 def fgt(
@@ -61,29 +97,7 @@ def fgt(
     Columns: 村, 年度, 监测线, 户数, 人数, P0, P1, P2. Every village appears for both years;
     a village with no surveyed household in a year has 户数 0 and null indices.
     """
-    years = ((year_last, "上年"), (year_this, "本年"))
-    aggs = [
-        agg
-        for year, prefix in years
-        for agg in _year_aggs(policy.threshold(year), prefix)
-    ]
-    wide = pl.concat(
-        [
-            households.lazy().group_by("村").agg(aggs).sort("村"),
-            households.lazy().select(aggs).with_columns(pl.lit(DISTRICT).alias("村")),
-        ],
-        how="diagonal",
-    ).collect()
-    long = [
-        wide.select(
-            pl.col("村"),
-            pl.lit(year, pl.Int64).alias("年度"),
-            pl.lit(policy.threshold(year), pl.Float64).alias("监测线"),
-            *(pl.col(f"{name}{prefix}").alias(name) for name in _COLUMNS[3:]),
-        ).with_row_index("_序")
-        for year, prefix in years
-    ]
-    return pl.concat(long).sort("_序", "年度").select(_COLUMNS)
+    return fgt_from_sums(fgt_sums(households, policy, year_last, year_this)).select(_COLUMNS)
 
 
 def band_labels(policy: Policy) -> tuple[str, str, str]:

@@ -258,7 +258,7 @@ def test_fgt_by_village_dropdown():
     assert p2.label == "P2" and p2.args[0]["visible"] == [False, False, False, False, True, True]
 
 
-def test_transitions_sankey():
+def test_transitions_bars():
     trans = pl.DataFrame({
         "上年区间": ["低于监测线", "监测线至1.5倍", "1.5倍以上", "监测线至1.5倍"],
         "本年区间": ["低于监测线", "低于监测线", "1.5倍以上", "1.5倍以上"],
@@ -266,13 +266,11 @@ def test_transitions_sankey():
     })
     fig = charts.transitions(trans, 2021, 2022)
     _chinese(fig)
-    s = fig.data[0]
-    assert list(s.node.label) == [
-        "2021年 低于监测线（1 户）", "2021年 监测线至1.5倍（1 户）", "2021年 1.5倍以上（2 户）",
-        "2022年 低于监测线（2 户）", "2022年 1.5倍以上（2 户）",
-    ]
-    assert list(s.link.value) == [1, 1, 2]
-    assert list(s.link.source) == [0, 1, 2] and list(s.link.target) == [3, 3, 4]
+    assert {t.type for t in fig.data} == {"bar"} and fig.layout.barmode == "stack"  # in the page's bundle
+    rows = ["2021年 低于监测线（1 户）", "2021年 监测线至1.5倍（1 户）", "2021年 1.5倍以上（2 户）"]
+    assert [t.name for t in fig.data] == ["低于监测线（2 户）", "1.5倍以上（2 户）"]  # this year's bands
+    assert all(list(t.y) == rows for t in fig.data)
+    assert list(fig.data[0].x) == [1, 1, 0] and list(fig.data[1].x) == [0, 0, 2]
 
 
 def test_figures_are_json_small_and_use_the_small_template(households):
@@ -313,6 +311,5 @@ def test_transitions_colour_the_bands_of_the_policys_orange_multiple():
     policy = default_policy().with_rules(orange_multiple=2.0)
     hh = pl.DataFrame({"上年人均纯收入": [5000.0, 9000.0, 20000.0], "本年人均纯收入": [5000.0, 9000.0, 20000.0]})
     fig = charts.transitions(band_table(hh, policy, 2021, 2022), 2021, 2022, policy)
-    s = fig.data[0]
-    assert "2021年 监测线至2倍（1 户）" in s.node.label
-    assert list(s.node.color) == list(charts.BAND_COLOURS) * 2  # no band falls back to grey
+    assert "2021年 监测线至2倍（1 户）" in fig.data[0].y
+    assert [t.marker.color for t in fig.data] == list(charts.BAND_COLOURS)  # no band falls back to grey

@@ -116,3 +116,62 @@ def test_report_copied_elsewhere_still_works(browser, report, tmp_path):
     shutil.copy(report / "示例村.html", copy)
     seen = open_offline(browser, copy, wait_for_figures=3)
     assert seen["blocked"] == [] and seen["errors"] == [] and seen["figures"] == 3
+
+
+# Each trace type the real briefings draw, and the SVG layer plotly.js draws its traces in:
+# the page's partial bundle (lib/report/vendor/plotlyjs) must draw every one of them.
+TRACE_LAYERS = {"bar": ".barlayer .trace", "waterfall": ".waterfalllayer .trace"}
+DRAWN_TRACES = """() => [...document.querySelectorAll('.js-plotly-plot')].map(plot => ({
+    types: [...new Set((plot._fullData || []).filter(t => t.visible === true).map(t => t.type))],
+    layers: Object.fromEntries(Object.entries(%s).map(([type, sel]) => [type, plot.querySelectorAll(sel).length])),
+}))"""
+
+
+@pytest.fixture(scope="module")
+def briefings(tmp_path_factory) -> Path:
+    """The real village briefing and district overview of a small generated district."""
+    import polars as pl
+    from factories import generated_input
+
+    from lib.policy import default_policy
+    from lib.report.pipeline import report_from_analysis
+    from lib.rules.analysis import analyze
+
+    villages = pl.DataFrame({"乡镇": ["前进乡"] * 2, "村": ["东村", "西村"], "户数": [40, 20],
+                             "冰雹受灾": [True, False], "产业项目减收": [True, False]})
+    analysis = analyze(generated_input(60, 11, villages), default_policy())
+    folder = tmp_path_factory.mktemp("briefings")
+    result = report_from_analysis(analysis, folder, villages=["东村"], workers=1, progress=False)
+    assert result.failed == [], [r.error for r in result.failed]
+    return folder
+
+
+@pytest.mark.parametrize("page", ["东村", "district"])
+def test_briefing_draws_every_chart_type_offline(browser, briefings, page):
+    import json
+
+    from lib.report.html import MAX_HTML_BYTES, PLOTLYJS_TRACES
+
+    path = briefings / f"{page}.html"
+    assert path.stat().st_size <= 1_500_000 < MAX_HTML_BYTES  # ≤ 1.5 MB: a fifth of a full-bundle page
+    context = browser.new_context(service_workers="block")
+    tab = context.new_page()
+    errors, blocked = [], []
+    tab.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://")
+              else (blocked.append(r.request.url), r.abort("internetdisconnected")))
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    tab.goto(path.resolve().as_uri(), wait_until="load")
+    n = tab.evaluate("document.querySelectorAll('.js-plotly-plot').length")
+    tab.wait_for_function(f"({DRAWN_FIGURES})() >= {n}", timeout=30_000)
+    plots = tab.evaluate(DRAWN_TRACES % json.dumps(TRACE_LAYERS))
+    context.close()
+    assert blocked == [] and errors == []
+    assert n >= 5 and len(plots) == n
+    types = {t for plot in plots for t in plot["types"]}
+    assert types <= set(TRACE_LAYERS) <= PLOTLYJS_TRACES | {"bar"}
+    if page == "东村":
+        assert types == {"bar", "waterfall"}
+    for plot in plots:  # every visible trace type of a chart has its traces in the SVG
+        for kind in plot["types"]:
+            assert plot["layers"][kind] > 0, plot

@@ -6,6 +6,7 @@ polars' table repr), so they need no kernel; the notebook runs are in test_repor
 
 from __future__ import annotations
 
+import json
 import re
 
 import nbformat
@@ -29,7 +30,7 @@ from lib.report.html import (
 
 HOSTILE = "<script>window.__xss = 1</script>"
 CODE_MARKER = "secret_code_marker_4711"
-PLOTLYJS_BANNER = "* plotly.js v"
+PLOTLYJS_BANNER = "* plotly.js "  # the full bundle's banner and the partial one's
 
 
 def figure_output(title: str, renderer=None) -> dict:
@@ -81,6 +82,74 @@ def test_page_embeds_plotlyjs_once_before_the_figures(page):
     assert page.count(PLOTLYJS_BANNER) == 1
     assert page.count("Plotly.newPlot(") == 2
     assert page.index(PLOTLYJS_BANNER) < page.index("Plotly.newPlot(")
+
+
+def test_the_embedded_bundle_is_the_vendored_partial_one_and_matches_plotly_py(page):
+    from plotly.offline import get_plotlyjs_version
+
+    vendored = report_html.PLOTLYJS_BUNDLE.parent
+    assert {"LICENSE", "package.json", "SOURCE.txt"} <= {p.name for p in vendored.iterdir()}
+    pinned = json.loads((vendored / "package.json").read_text(encoding="utf-8"))
+    assert pinned["name"] == "plotly.js-finance-dist-min" and pinned["license"] == "MIT"
+    assert report_html.plotlyjs_version() == pinned["version"]
+    # npm has no finance bundle of plotly.py's exact plotly.js (4.1.1): the nearest, 4.1.0, is
+    # pinned; figure JSON is stable within a minor version
+    assert pinned["version"].split(".")[:2] == get_plotlyjs_version().split(".")[:2]
+    assert "* plotly.js (finance - minified) v" + pinned["version"] in page
+    assert len(page.encode()) < 1_500_000
+
+
+def briefing_figures() -> dict:
+    """Every chart the village briefing and the district overview draw, on a generated district."""
+    from factories import generated_input
+
+    from lib.demo.district import village_table
+    from lib.policy import default_policy
+    from lib.present import charts
+    from lib.rules.analysis import analyze
+
+    policy = default_policy()
+    a = analyze(generated_input(80, 5, village_table(80, 5)), policy)
+    y1, y2, hh = a.year_last, a.year_this, a.households
+    return {
+        "income_kinds": charts.income_kinds(hh, y1, y2),
+        "per_capita_distribution": charts.per_capita_distribution(hh, y1, y2, policy),
+        "change_waterfall": charts.change_waterfall(a.items, y1, y2, policy=policy),
+        "risk_points": charts.risk_points(a.risks),
+        "warning_levels": charts.warning_levels(hh),
+        "measures_by_kind": charts.measures_by_kind(a.measures),
+        "coverage": charts.coverage(hh),
+        "villages_ranked": charts.villages_ranked(hh),
+        "fgt_by_village": charts.fgt_by_village(a.fgt, y1, y2),
+        "transitions": charts.transitions(a.transitions, y1, y2, policy),
+    }
+
+
+def test_every_briefing_chart_draws_with_the_bundle():
+    from plotly.io import to_json
+
+    figures = {name: to_json(fig) for name, fig in briefing_figures().items()}
+    assert set(figures) >= {"income_kinds", "change_waterfall", "transitions", "fgt_by_village"}
+    for name, fig in figures.items():
+        types = {t.get("type", "scatter") for t in json.loads(fig)["data"]}
+        assert types <= report_html.PLOTLYJS_TRACES, (name, types)
+
+
+def test_the_style_sheet_keeps_only_what_the_page_can_match():
+    css = ("x" * report_html._PRUNE_ABOVE + "{}"
+           ":root{--used: 1px; --unused: url(data:image/svg+xml;base64,AAA); --themed: red}"
+           ".jp-Used{margin: var(--used)} .jp-Unused, .jp-Used .jp-Absent{color: blue}"
+           ".a--b:hover{color: green} @media print{.jp-Used{display: none} .jp-Unused{x: 1}}"
+           "@keyframes spin{0% {opacity: 0} 100% {opacity: 1}} td{padding: 0}")
+    page = (f"<style>{css}</style><style>:root{{--theme: var(--themed)}}</style>"
+            '<div class="jp-Used a--b"></div>')
+    pruned = report_html.prune_css(page)
+    assert ".jp-Used{margin: var(--used)}" in pruned and "td{padding: 0}" in pruned
+    assert ".jp-Unused" not in pruned and "jp-Absent" not in pruned
+    assert "@media print{.jp-Used{display: none}}" in pruned and "@keyframes spin" in pruned
+    assert ".a--b:hover{color: green}" in pruned  # a selector is not a custom property
+    assert "--used: 1px" in pruned and "--themed: red" in pruned  # the small sheet refers to it
+    assert "--unused" not in pruned and "base64" not in pruned
 
 
 def test_page_refers_to_no_other_host(page):

@@ -25,7 +25,7 @@ from lib.report.pipeline import file_stems, index_figures
 
 TINY = Path(__file__).resolve().parents[1] / "notebooks" / "tiny_report.ipynb"
 HOSTILE_VILLAGE = '<i>"红旗"</i>/村'
-PLOTLYJS_BANNER = "* plotly.js v"
+PLOTLYJS_BANNER = "* plotly.js "  # the full bundle's banner and the partial one's
 
 
 # ---------------------------------------------------------------------------------------
