@@ -7,6 +7,7 @@ column goes to stderr); 1 when some village reports failed (the others still fin
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,14 @@ def _years(values: list[int] | None) -> tuple[int, int] | None:
     return last, this
 
 
+def _as_of(text: str) -> dt.date:
+    """--as-of YYYY-MM-DD: the 截至 date of the briefings (deadlines count from it)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD（如 2022-08-15），不是“{text}”") from None
+
+
 def cmd_template(args) -> int:
     from lib.io.template import write_template
 
@@ -39,7 +48,7 @@ def cmd_analyze(args) -> int:
     from lib.report.pipeline import analyse_input
 
     writable_folder(args.output)
-    write_results(analyse_input(args.input, args.policy, _years(args.years)), args.output)
+    write_results(analyse_input(args.input, args.policy, _years(args.years), args.as_of), args.output)
     return EXIT_OK
 
 
@@ -72,6 +81,7 @@ def cmd_report(args) -> int:
         scheduler=args.scheduler,
         policy_path=args.policy,
         years=_years(args.years),
+        as_of=args.as_of,
     )
     return EXIT_FAILED if result.failed else EXIT_OK
 
@@ -105,7 +115,7 @@ def cmd_demo(args) -> int:
     policy = write_demo_policy(Path(args.input).with_name(DEMO_POLICY_NAME))
     print(f"已生成演示数据：{path}；本地政策参数：{policy}")
     # analysed once: the per-household results for Excel users and every report come from it
-    analysis = analyse_input(path, policy)
+    analysis = analyse_input(path, policy, as_of=args.as_of)
     write_results(analysis, args.processed)
     # the plan's own scenario (its public-welfare posts), linked from the index
     page = run_what_if(path, args.output, {"posts": PLAN_PRESET.posts}, policy_path=policy,
@@ -132,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=2022)
     d.add_argument("--workers", type=int, default=None)
     d.add_argument("--processed", type=Path, default=DEMO_PROCESSED, help="逐户研判结果写到哪里（默认 data/processed）")
+    d.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD", help="简报的截至日期（默认今天）")
     d.set_defaults(func=cmd_demo)
 
     a = sub.add_parser("analyze", help="校验输入并计算每户研判结果")
@@ -139,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("-o", "--output", type=Path, required=True)
     a.add_argument("--policy", type=Path, default=None, help="政策参数文件（TOML），缺省用内置默认值")
     a.add_argument("--years", type=int, nargs=2, metavar=("上年", "本年"), help="指定比较的两个年度")
+    a.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD", help="简报的截至日期（默认今天）")
     a.set_defaults(func=cmd_analyze)
 
     r = sub.add_parser("report", help="逐村生成 HTML 简报和 Excel 台账")
@@ -149,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--scheduler", default=None, help="dask.distributed 调度器地址（可选）")
     r.add_argument("--policy", type=Path, default=None)
     r.add_argument("--years", type=int, nargs=2, metavar=("上年", "本年"))
+    r.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD", help="简报的截至日期（默认今天）")
     r.set_defaults(func=cmd_report)
 
     w = sub.add_parser("what-if", help="按给定杠杆做一次假设分析，输出离线 HTML（可发给领导）")

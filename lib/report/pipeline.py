@@ -214,14 +214,15 @@ def run_village_job(job: VillageJob) -> VillageResult:
 # ---------------------------------------------------------------------------------------
 
 
-def analyse_input(input_path, policy_path=None, years=None):
-    """Read the input and apply the rules once; returns the ``Analysis``."""
+def analyse_input(input_path, policy_path=None, years=None, as_of=None):
+    """Read the input and apply the rules once; returns the ``Analysis`` (``as_of``: the
+    截至 date its briefings print, default today)."""
     from lib.rules.analysis import analyze
     from lib.policy import load_policy
     from lib.io.reader import read_input
 
     policy = load_policy(policy_path)  # a bad policy file fails before a long read
-    return analyze(read_input(input_path), policy, years=years)
+    return analyze(read_input(input_path), policy, years=years, as_of=as_of)
 
 
 def declared_parameters(template: Path) -> set[str]:
@@ -410,13 +411,13 @@ def without_last_prefetch(jobs: list[VillageJob], workers: int) -> list[VillageJ
 
 
 def run_report(input_path, out_dir, villages=None, workers=None, scheduler=None, policy_path=None,
-               notebook_dir=NOTEBOOK_DIR, years=None, *, progress=True, **options) -> ReportResult:
+               notebook_dir=NOTEBOOK_DIR, years=None, *, as_of=None, progress=True, **options) -> ReportResult:
     """``zengshou report``: every village's briefing and ledger, the district, the index.
 
     Returns a ``ReportResult``; ``result.failed`` lists the briefings that could not be
     made (with their errors) — the caller exits non-zero when it is not empty.
     """
-    analysis = analyse_input(input_path, policy_path, years)
+    analysis = analyse_input(input_path, policy_path, years, as_of)
     result = report_from_analysis(
         analysis, out_dir, villages=villages, workers=workers, scheduler=scheduler,
         input_path=input_path, source=Path(input_path).name,

@@ -11,6 +11,7 @@ with the columns of docs/contract.md §2 in that order (helper modules may add m
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -101,6 +102,8 @@ class Analysis:
     summary: dict  # JSON-able district figures (summary.json)
     persons: pl.DataFrame = field(default_factory=empty_persons)  # the input's members (PERSON_SCHEMA)
     quality: pl.DataFrame = field(default_factory=empty_quality)  # 数据核查 (FINDING_COLUMNS)
+    # 截至: the day the figures are read as of; the 8月31日 / 9月30日 deadlines count from it
+    as_of: dt.date = field(default_factory=dt.date.today)
 
 
 def _complete_roster(households: pl.DataFrame) -> pl.DataFrame:
@@ -124,10 +127,13 @@ def _problems(*frames: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
-def analyze(data, policy: Policy, years: tuple[int, int] | None = None) -> Analysis:
+def analyze(
+    data, policy: Policy, years: tuple[int, int] | None = None, as_of: dt.date | None = None
+) -> Analysis:
     """Run every rule on ``data`` (a `lib.io.reader.InputData`) and return the `Analysis`.
 
     ``years`` = (上年, 本年) to compare; default the latest year in 收入 and the one before.
+    ``as_of`` is the 截至 date the briefings print (default today); no figure depends on it.
     Raises `lib.codes.InputError` when the years cannot be compared and `PolicyError` when
     the policy has no monitoring line for one of them.
     """
@@ -197,6 +203,7 @@ def analyze(data, policy: Policy, years: tuple[int, int] | None = None) -> Analy
         summary=summary,
         persons=persons,
         quality=quality,
+        as_of=as_of or dt.date.today(),
     )
 
 
