@@ -211,7 +211,7 @@ def load(folder: str | Path, village: str | None = None) -> Analysis:
     return Analysis(
         year_last=int(manifest["year_last"]),
         year_this=int(manifest["year_this"]),
-        as_of=dt.date.fromisoformat(manifest["as_of"]),
+        as_of=dt.date.fromisoformat(manifest.get("as_of") or dt.date.today().isoformat()),
         policy=policy_from_dict(manifest["policy"]),
         ledger=ledger,
         summary=manifest["summary"],
