@@ -231,6 +231,7 @@ def per_capita_distribution(
     )
     fig.update_layout(
         barmode="group", bargap=0.05,
+        margin=dict(b=140),  # the axis title has two lines; the legend sits below them
         xaxis=dict(title=dict(text=f"人均纯收入（元/人·年）<br>最右一组为 {hi_edge - step:,.0f} 元及以上"),
                    tickformat=",.0f"),
         yaxis=dict(title=dict(text="户数")),
