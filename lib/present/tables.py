@@ -115,11 +115,12 @@ padding:1px 2px;text-align:left;overflow-wrap:anywhere}
 .zs-table input,.zs-table .zs-count,.zs-table .zs-fold{display:none}
 .zs-table.zs-folded tr.zs-more{display:table-row}
 .zs-table .zs-wrap{max-height:none;overflow:visible}
-.zs-table{font-size:9.5pt}
+.zs-table{font-size:8.5pt}
 .zs-table .zs-wrap table{width:100%;table-layout:auto}
 .zs-table .zs-wrap table th{position:static;cursor:auto}
 .zs-table .zs-wrap table th,.zs-table .zs-wrap table td{white-space:normal;padding:2px 4px;overflow-wrap:anywhere}
 .zs-table .zs-wrap table td.long{min-width:0;max-width:none}
+.zs-table .zs-wrap table td.n{white-space:nowrap;overflow-wrap:normal}
 .zs-table .zs-wrap table thead{display:table-header-group}
 .zs-table .zs-wrap table tr{break-inside:avoid}
 .zs-table .zs-wrap table caption{break-after:avoid}
@@ -562,4 +563,6 @@ def _plain_source(name: str, value: str) -> str:
     """参数来源 without a file name: a leader reads whose parameters they are, not where they live."""
     if name != "参数来源":
         return value
-    return "本地政策参数（分析人员按本地文件设置）" if value.startswith("政策文件") else "内置默认参数（方案规定值）"
+    if value.startswith("政策文件"):
+        return "本地政策参数（分析人员按本地文件设置）"
+    return "内置默认参数（方案规定值）" if value.startswith("默认参数") else value

@@ -15,12 +15,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.report.test_browser import browser  # noqa: F401  (the fixture; skips without chromium)
+
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-if not CHROMIUM.exists():
-    pytest.skip("需要 Debian 软件包 chromium（/usr/bin/chromium 不存在）", allow_module_level=True)
 if shutil.which("pdftotext") is None:
     pytest.skip("需要 poppler-utils（pdftotext）", allow_module_level=True)
 
@@ -49,16 +47,6 @@ def briefing(tmp_path_factory):
     result = report_from_analysis(analysis, folder / "out", villages=[VILLAGE], workers=2, progress=False)
     assert not result.failed, result.failed
     return analysis, folder / "out" / f"{VILLAGE}.html"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 def _open(browser, path: Path, width: int, height: int = 900):
