@@ -21,12 +21,13 @@ setup: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/zengshou demo --workers $(WORKERS)
 
-# The browser test needs Debian's chromium; install it when missing (root on CI and dev machines).
+# The browser tests need Debian's chromium, the print test pdftotext (poppler-utils); install
+# them when missing (root on CI and dev machines).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; } || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium 未安装且无权限安装：浏览器测试将跳过"; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+	  else echo "chromium 或 pdftotext 未安装且无权限安装：浏览器和打印测试将跳过"; fi; }
 
 test: $(VENV)/.installed chromium
 	$(BIN)/python -m pytest -n $(WORKERS) --durations=15

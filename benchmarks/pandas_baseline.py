@@ -642,8 +642,10 @@ _NO_LABOUR = lambda f: (f[LABOUR] == 0) & (np.nan_to_num(f[WEAK_LABOUR]) == 0)  
 RULES = (
     Rule("M1", lambda f: _any_risk("R3", "R4")(f) & _WEAK(f),
          "务工或公益岗收入减少，家有弱劳动力或半劳动力{弱劳动力或半劳动力人数}人：优先安置公益岗位"),
+    Rule("M1", lambda f: _any_risk("R3", "R4")(f) & _ONLY_FULL(f),
+         "务工或公益岗收入减少，家有劳动力{劳动力人数}人：推送务工岗位，组织劳务输出、稳岗就业"),
     Rule("M4", lambda f: _any_risk("R3", "R4")(f) & _ONLY_FULL(f),
-         "务工或公益岗收入减少，家有劳动力{劳动力人数}人：开展就业技能培训、推送务工岗位"),
+         "务工或公益岗收入减少，家有劳动力{劳动力人数}人：开展就业技能培训，激发务工内生动力"),
     Rule("M2", _NO_LABOUR, "家中无劳动力：产业项目收益实行差异化分配，适当倾斜"),
     Rule("M3", _NO_LABOUR, "家中无劳动力：审核低保、特困供养条件，符合条件的纳入兜底保障"),
     Rule("M3", _any_risk("R5"), "低保金或特困供养金减少或取消：复核救助条件，符合条件的及时恢复"),
@@ -756,7 +758,7 @@ def _recommendation_table(hh: pd.DataFrame, reasons: dict[str, pd.Series]) -> pd
 def attach_measures(roster: pd.DataFrame, hh: pd.DataFrame, measures: pd.DataFrame):
     """Adds to ``hh`` the measures in place per household (已有M1..M5, counts by status,
     预计增收合计 of planned and implemented alike), 收入缺口 = max(0, (上年人均 − 本年人均) ×
-    本年家庭人口数) for 减收 households (else 0) and 预计能恢复 = 收入缺口 ≤ 预计增收合计 (NA
+    本年家庭人口数) for 减收 households (else 0), both to the fen, and 预计能恢复 = 收入缺口 ≤ 预计增收合计 in fen (NA
     when not 减收). Returns the measures of known households with their household's facts,
     and the rejects of the others (E301)."""
     n = len(hh)
@@ -769,11 +771,14 @@ def attach_measures(roster: pd.DataFrame, hh: pd.DataFrame, measures: pd.DataFra
         hh[existing_column(code)] = np.bincount(at[(mine["措施类型"] == code).to_numpy(bool)], minlength=n) > 0
     hh["已落实措施数"] = np.bincount(at, weights=(status == IMPLEMENTED).to_numpy(float), minlength=n).astype(np.int64)
     hh["计划措施数"] = np.bincount(at, weights=(status == PLANNED).to_numpy(float), minlength=n).astype(np.int64)
-    hh["预计增收合计"] = np.bincount(at, weights=mine["预计增收"].fillna(0.0).to_numpy(float), minlength=n)
+    # money to the fen: both amounts rounded, then compared as whole fen
+    gain = np.bincount(at, weights=mine["预计增收"].fillna(0.0).to_numpy(float), minlength=n)
+    hh["预计增收合计"] = np.round(gain, 2)
     decrease = (hh["收入研判"] == DECREASE).to_numpy(bool)
     gap = (hh["上年人均纯收入"].to_numpy() - hh["本年人均纯收入"].to_numpy()) * hh["本年家庭人口数"].to_numpy()
-    hh["收入缺口"] = np.where(decrease, np.clip(np.nan_to_num(gap), 0.0, None), 0.0)
-    hh["预计能恢复"] = _kleene(hh["收入缺口"].to_numpy() <= hh["预计增收合计"].to_numpy(), decrease)
+    hh["收入缺口"] = np.where(decrease, np.round(np.clip(np.nan_to_num(gap), 0.0, None), 2), 0.0)
+    fen = lambda column: np.round(hh[column].to_numpy() * 100).astype(np.int64)  # noqa: E731
+    hh["预计能恢复"] = _kleene(fen("收入缺口") <= fen("预计增收合计"), decrease)
 
     facts = {c: roster[c].astype("str").array.take(at) for c in (TOWNSHIP, VILLAGE, HEAD)}
     facts[MEMBERS] = roster[MEMBERS].to_numpy()[at]

@@ -301,8 +301,14 @@ RECOMMENDATIONS: tuple[Recommendation, ...] = (
         "M1", "务工或公益岗收入减少，家有弱劳动力或半劳动力{弱劳动力或半劳动力人数}人：优先安置公益岗位",
         ("R3", "R4"), "weak_labour",
     ),
+    # Job placement is the 区人社局's (M1); skills and motivation the 区委宣传部's (M4): each
+    # reason names only what its own lead unit does.
     Recommendation(
-        "M4", "务工或公益岗收入减少，家有劳动力{劳动力人数}人：开展就业技能培训、推送务工岗位",
+        "M1", "务工或公益岗收入减少，家有劳动力{劳动力人数}人：推送务工岗位，组织劳务输出、稳岗就业",
+        ("R3", "R4"), "only_full_labour",
+    ),
+    Recommendation(
+        "M4", "务工或公益岗收入减少，家有劳动力{劳动力人数}人：开展就业技能培训，激发务工内生动力",
         ("R3", "R4"), "only_full_labour",
     ),
     # No labour at all: differential distribution of industry income and the safety net.

@@ -8,6 +8,7 @@ interrupted (Ctrl-C or SIGTERM: one Chinese line, finished files complete, an in
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import signal
 import sys
 import threading
@@ -45,6 +46,14 @@ def _file_years(values: list[str] | None) -> dict[str, int]:
     return named
 
 
+def _as_of(text: str) -> dt.date:
+    """--as-of YYYY-MM-DD: the 截至 date of the briefings (deadlines count from it)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD（如 2022-08-15），不是“{text}”") from None
+
+
 def cmd_template(args) -> int:
     from lib.io.template import write_template
 
@@ -62,7 +71,8 @@ def cmd_analyze(args) -> int:
         return _analyze_partitions(args)
     if args.scheduler:
         print("提示：--scheduler 只用于分区文件夹（每个县或乡镇一个子文件夹），本次在本机计算")
-    write_results(analyse_input(args.input, args.policy, _years(args.years), _file_years(args.year)), args.output)
+    write_results(analyse_input(args.input, args.policy, _years(args.years), _file_years(args.year), as_of=args.as_of),
+                  args.output)
     return EXIT_OK
 
 
@@ -113,6 +123,7 @@ def cmd_report(args) -> int:
         years=_years(args.years),
         file_years=_file_years(args.year),
         full_ids_copy=args.full_ids_copy,
+        as_of=args.as_of,
     )
     if result.interrupted:
         raise KeyboardInterrupt  # the same one line and exit status as a Ctrl-C elsewhere
@@ -152,7 +163,7 @@ def cmd_demo(args) -> int:
     policy = write_demo_policy(Path(args.input).with_name(DEMO_POLICY_NAME))
     print(f"已生成演示数据：{path}；本地政策参数：{policy}")
     # analysed once: the per-household results for Excel users and every report come from it
-    analysis = analyse_input(path, policy)
+    analysis = analyse_input(path, policy, as_of=args.as_of)
     write_results(analysis, args.processed)
     # the plan's own scenario (its public-welfare posts), linked from the index
     page = run_what_if(path, args.output, {"posts": PLAN_PRESET.posts}, policy_path=policy,
@@ -181,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=2022)
     d.add_argument("--workers", type=int, default=None)
     d.add_argument("--processed", type=Path, default=DEMO_PROCESSED, help="逐户研判结果写到哪里（默认 data/processed）")
+    d.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD", help="简报的截至日期（默认今天）")
     d.set_defaults(func=cmd_demo)
 
     a = sub.add_parser("analyze", help="校验输入并计算每户研判结果")
@@ -190,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--policy", type=Path, default=None, help="政策参数文件（TOML），缺省用内置默认值")
     a.add_argument("--years", type=int, nargs=2, metavar=("上年", "本年"), help="指定比较的两个年度")
     a.add_argument("--scheduler", default=None, help="分区文件夹：在此 dask.distributed 调度器上逐分区计算（可选）")
+    a.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD", help="简报的截至日期（默认今天）")
     a.set_defaults(func=cmd_analyze)
 
     r = sub.add_parser("report", help="逐村生成 HTML 简报和 Excel 台账")
@@ -203,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--years", type=int, nargs=2, metavar=("上年", "本年"))
     r.add_argument("--full-ids-copy", type=Path, default=None, metavar="DIR",
                    help="另存一份含完整证件号码和电话的台账到 DIR，供录入系统（须在输出目录之外）")
+    r.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD", help="简报的截至日期（默认今天）")
     r.set_defaults(func=cmd_report)
 
     w = sub.add_parser("what-if", help="按给定杠杆做一次假设分析，输出离线 HTML（可发给领导）")

@@ -102,3 +102,14 @@ def test_a_full_disk_while_writing_gives_one_chinese_line(tmp_path, frames, monk
     status = cli.main(["analyze", str(folder), "-o", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert status == 2 and "磁盘已满" in err and "Traceback" not in err
+
+
+def test_as_of_is_a_date_or_a_plain_chinese_error(tmp_path, frames):
+    from lib.cli import build_parser
+
+    args = build_parser().parse_args(["report", "x.xlsx", "-o", "out", "--as-of", "2022-08-15"])
+    assert str(args.as_of) == "2022-08-15"
+    assert build_parser().parse_args(["demo"]).as_of is None  # default: today, set by analyze
+    folder = write_csv_folder(tmp_path / "input", frames)
+    run = zengshou("analyze", str(folder), "-o", str(tmp_path / "out"), "--as-of", "8月15日", cwd=tmp_path)
+    assert run.returncode == 2 and "YYYY-MM-DD" in run.stderr

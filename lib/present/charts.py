@@ -45,11 +45,13 @@ FONT = (
     "PingFang SC, Microsoft YaHei, Noto Sans CJK SC, Source Han Sans SC, WenQuanYi Micro Hei, "
     "SimHei, sans-serif"
 )
+# 红/橙/黄/绿 mean warning levels and nothing else; every other chart is in blues and greys.
 LAST_COLOUR, THIS_COLOUR = "#9db4d3", "#1f5fa8"
 WARNING_COLOURS = {RED: "#d62728", ORANGE: "#ff7f0e", YELLOW: "#f2c500", GREEN: "#2ca02c"}
 GREY = "#b0b0b0"
-UP, DOWN, TOTAL = "#2ca02c", "#d62728", "#1f5fa8"
-STATUS_COLOURS = dict(zip(MEASURE_STATUSES, ("#9db4d3", "#2ca02c"), strict=True))  # 计划, 已落实
+NEUTRAL = ("#1f5fa8", "#9db4d3", "#5b6770", "#c8d3df")
+UP, DOWN, TOTAL = "#1f5fa8", "#5b6770", "#9db4d3"
+STATUS_COLOURS = dict(zip(MEASURE_STATUSES, ("#9db4d3", "#1f5fa8"), strict=True))  # 计划, 已落实
 # Colours of the income bands of ``Analysis.transitions``, poorest first (their labels come
 # from the policy: `lib.rules.poverty.band_labels`).
 BAND_COLOURS = ("#d62728", "#ff7f0e", "#2ca02c")
@@ -57,24 +59,32 @@ BAND_COLOURS = ("#d62728", "#ff7f0e", "#2ca02c")
 _TEMPLATE = go.layout.Template(
     layout=dict(
         font=dict(family=FONT, size=13, color="#222"),
-        title=dict(font=dict(size=16), x=0.01, xanchor="left"),
+        # pinned to the top edge: the top margin's lower part is the dropdown's row
+        title=dict(font=dict(size=16), x=0.01, xanchor="left", yref="container", y=1.0, yanchor="top",
+                   pad=dict(t=8)),
         paper_bgcolor="white",
         plot_bgcolor="white",
         separators=".,",
         xaxis=dict(gridcolor="#e8e8e8", zerolinecolor="#888", automargin=True),
         yaxis=dict(gridcolor="#e8e8e8", zerolinecolor="#888", automargin=True),
         hoverlabel=dict(font=dict(family=FONT)),
-        # title on top; dropdown (left) and legend (right) on one line just above the plot
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1.0),
-        margin=dict(l=60, r=30, t=100, b=50),
-        colorway=["#1f5fa8", "#9db4d3", "#ff7f0e", "#2ca02c", "#d62728", "#8c564b"],
+        # title (and its detail as a subtitle) on top, a dropdown just above the plot, the
+        # legend at the foot of the figure: on a phone a wrapped legend grows downwards into
+        # its own margin instead of over the title or the dropdown
+        legend=dict(orientation="h", yref="container", y=0.0, yanchor="bottom", xanchor="left", x=0.0),
+        margin=dict(l=60, r=30, t=100, b=110),
+        colorway=list(NEUTRAL),
     )
 )
 
 
 def _figure(title: str, height: int = 420, **layout) -> go.Figure:
+    """A figure in the house style; a title's bracketed detail "（…）" becomes its subtitle, so
+    that neither line is wider than a phone."""
     fig = go.Figure()
-    fig.update_layout(template=_TEMPLATE, title=dict(text=title), height=height, **layout)
+    main, _, detail = title.partition("（")
+    heading = dict(text=main, subtitle=dict(text="（" + detail, font=dict(size=12, color="#555"))) if detail else dict(text=title)
+    fig.update_layout(template=_TEMPLATE, title=heading, height=height + 60, **layout)
     return fig
 
 
@@ -203,9 +213,9 @@ def per_capita_distribution(
     # Vertical lines as plain shapes + annotations: add_vline costs ~0.08 s per line.
     lines = [
         (thresholds[year_last], f"{year_last}年监测线 {thresholds[year_last]:,.0f}", LAST_COLOUR, "dash", "right", 0),
-        (thresholds[year_this], f"{year_this}年监测线 {thresholds[year_this]:,.0f}", THIS_COLOUR, "dash", "left", 0),
+        (thresholds[year_this], f"{year_this}年监测线 {thresholds[year_this]:,.0f}", THIS_COLOUR, "dash", "left", -18),
         (orange_multiple * line_this, f"{orange_multiple:g}倍监测线 {orange_multiple * line_this:,.0f}",
-         WARNING_COLOURS[ORANGE], "dot", "left", -18),
+         WARNING_COLOURS[ORANGE], "dot", "left", -36),
     ]
     fig.update_layout(
         shapes=[
@@ -221,7 +231,8 @@ def per_capita_distribution(
     )
     fig.update_layout(
         barmode="group", bargap=0.05,
-        xaxis=dict(title=dict(text=f"人均纯收入（元/人·年；最右一组为 {hi_edge - step:,.0f} 元及以上）"),
+        margin=dict(b=140),  # the axis title has two lines; the legend sits below them
+        xaxis=dict(title=dict(text=f"人均纯收入（元/人·年）<br>最右一组为 {hi_edge - step:,.0f} 元及以上"),
                    tickformat=",.0f"),
         yaxis=dict(title=dict(text="户数")),
         updatemenus=[_menu([
@@ -298,7 +309,7 @@ def change_waterfall(
     fig.update_layout(
         showlegend=False,
         yaxis=yaxis,
-        xaxis=dict(title=dict(text="收入项目（绿色增加、红色减少；支出增加计为减少）"), tickangle=-30),
+        xaxis=dict(title=dict(text="收入项目（深蓝为增加、深灰为减少；支出增加计为减少）"), tickangle=-30),
     )
     return fig
 
@@ -309,33 +320,37 @@ def change_waterfall(
 
 
 def risk_points(risks: pl.DataFrame) -> go.Figure:
-    """The nine risk points: households affected and yuan lost (all nine, zeros shown)."""
+    """The nine risk points: households affected or yuan lost (all nine, zeros shown).
+
+    One panel and a dropdown (户数 / 减收金额) rather than two panels side by side: the
+    labels keep their width on a phone, and the two measures never share a colour scale.
+    """
     table = risk_point_figures(risks)  # the nine, in catalogue order
-    labels = [f"{r.code} {r.label}" for r in RISK_POINTS]
+    labels = [r.label for r in RISK_POINTS]
     counts = table.get_column("涉及户数").to_list()
     yuan = [float(v) for v in table.get_column("减收金额").to_list()]
-    # Two panels side by side sharing the labels; axes laid out by hand because
-    # make_subplots costs ~0.1 s per call, a noticeable share of a village's run.
     fig = _figure(f"九类减收风险点（涉及 {risks.get_column('户编号').n_unique()} 户）", height=420)
     descriptions = [r.description for r in RISK_POINTS]
     fig.add_trace(go.Bar(
-        y=labels, x=counts, orientation="h", name="涉及户数", marker_color="#ff7f0e",
+        y=labels, x=counts, orientation="h", name="涉及户数", marker_color=NEUTRAL[0],
         customdata=descriptions, text=counts, textposition="auto",
         hovertemplate="%{y}：%{x} 户<br>%{customdata}<extra></extra>",
     ))
     fig.add_trace(go.Bar(
-        y=labels, x=yuan, orientation="h", name="减收金额", marker_color="#d62728",
-        text=[f"{v:,.0f}" for v in yuan], textposition="auto", xaxis="x2", yaxis="y2",
+        y=labels, x=yuan, orientation="h", name="减收金额", marker_color=NEUTRAL[2], visible=False,
+        text=[f"{v:,.0f}" for v in yuan], textposition="auto",
         hovertemplate="%{y}：减收 %{x:,.0f} 元<extra></extra>",
     ))
-    panel = dict(xref="paper", yref="paper", y=1.0, yanchor="bottom", showarrow=False, font=dict(size=14))
     fig.update_layout(
         showlegend=False,
-        xaxis=dict(domain=[0.0, 0.48], anchor="y"),
-        xaxis2=dict(domain=[0.52, 1.0], anchor="y2", tickformat=",.0f"),
-        yaxis=dict(autorange="reversed", anchor="x"),
-        yaxis2=dict(matches="y", anchor="x2", showticklabels=False),
-        annotations=[dict(panel, text="涉及户数（户）", x=0.24), dict(panel, text="减收金额（元）", x=0.76)],
+        xaxis=dict(title=dict(text="涉及户数（户）"), tickformat=",.0f"),
+        yaxis=dict(autorange="reversed"),
+        updatemenus=[_menu([
+            dict(label="涉及户数（户）", method="update",
+                 args=[{"visible": [True, False]}, {"xaxis.title.text": "涉及户数（户）"}]),
+            dict(label="减收金额（元）", method="update",
+                 args=[{"visible": [False, True]}, {"xaxis.title.text": "减收金额（元）"}]),
+        ])],
     )
     return fig
 
@@ -343,7 +358,7 @@ def risk_points(risks: pl.DataFrame) -> go.Figure:
 def warning_levels(households: pl.DataFrame) -> go.Figure:
     """Households per warning level, coloured red/orange/yellow/green (未排查 grey)."""
     figures = figures_of(households)
-    labels = [f"{lv}色" for lv in WARNING_LEVELS]
+    labels = [f"{lv}色" if lv != GREEN else "绿色（无预警）" for lv in WARNING_LEVELS]
     counts = [figures[label(f"level_{lv}")] for lv in WARNING_LEVELS]
     colours = [WARNING_COLOURS[lv] for lv in WARNING_LEVELS]
     missing = figures[label("unrated")]
@@ -407,9 +422,9 @@ def measures_by_kind(measures: pl.DataFrame) -> go.Figure:
 
 
 COVERAGE_PARTS = (
-    ("措施可补足缺口", "#2ca02c"),
-    ("有措施但不足以补足", "#ff7f0e"),
-    ("尚无措施", "#d62728"),
+    ("措施可补足缺口", NEUTRAL[0]),
+    ("有措施但不足以补足", NEUTRAL[1]),
+    ("尚无措施", NEUTRAL[2]),
 )
 
 
@@ -473,7 +488,7 @@ def villages_ranked(households: pl.DataFrame) -> go.Figure:
                        nulls_last=True).get_column("村").to_list()
     fig = _figure("各村减收户与红色预警户占比", height=max(360, 120 + 34 * len(villages)))
     for column, count, colour, name in (
-        (label("decrease_share"), label("decrease"), "#ff7f0e", "减收户占已排查户"),
+        (label("decrease_share"), label("decrease"), NEUTRAL[0], "减收户占已排查户"),
         (label("red_share"), label(f"level_{RED}"), WARNING_COLOURS[RED], "红色预警户占全部户"),
     ):
         fig.add_trace(go.Bar(
@@ -498,7 +513,8 @@ def villages_ranked(households: pl.DataFrame) -> go.Figure:
     return fig
 
 
-FGT_MEASURES = (("P0", "贫困发生率 P0（低于监测线人口占比）"), ("P1", "收入缺口指数 P1"), ("P2", "平方缺口指数 P2"))
+# The three FGT indices by their Chinese names (the formula is in the district page's appendix).
+FGT_MEASURES = (("P0", "贫困发生率"), ("P1", "贫困深度"), ("P2", "贫困强度"))
 
 
 def fgt_by_village(fgt: pl.DataFrame, year_last: int, year_this: int) -> go.Figure:
@@ -506,7 +522,7 @@ def fgt_by_village(fgt: pl.DataFrame, year_last: int, year_this: int) -> go.Figu
     villages = sorted(set(fgt.get_column("村").to_list()) - {"全区"})
     if "全区" in fgt.get_column("村").to_list():
         villages = ["全区", *villages]
-    fig = _figure("FGT 贫困指数（按各年监测线，α = 0、1、2）", height=420)
+    fig = _figure("贫困发生率、深度和强度（按各年监测线，以人口计）", height=420)
     for i, (metric, measure_label) in enumerate(FGT_MEASURES):
         for year, colour in ((year_last, LAST_COLOUR), (year_this, THIS_COLOUR)):
             rows = {r["村"]: r for r in fgt.filter(pl.col("年度") == year).iter_rows(named=True)}
@@ -522,7 +538,7 @@ def fgt_by_village(fgt: pl.DataFrame, year_last: int, year_this: int) -> go.Figu
         yaxis=dict(title=dict(text=FGT_MEASURES[0][1]), tickformat=".1%"),
         xaxis=dict(title=dict(text="村")),
         updatemenus=[_group_menu([
-            (metric, {"yaxis.title.text": name, "yaxis.tickformat": ".1%" if metric == "P0" else ".4f"})
+            (name, {"yaxis.title.text": name, "yaxis.tickformat": ".1%" if metric == "P0" else ".4f"})
             for metric, name in FGT_MEASURES
         ], group_size=2)],
     )

@@ -29,6 +29,7 @@ from lib.catalogue import (
     DISTRICT,
     VILLAGE,
     DECREASE,
+    GREEN,
     NOT_SURVEYED,
     ORANGE,
     RED,
@@ -92,6 +93,38 @@ vertical-align:top;white-space:nowrap}
 .zs-table .zs-wrap table th[aria-sort=ascending]::after{content:" ▲"}
 .zs-table .zs-wrap table th[aria-sort=descending]::after{content:" ▼"}
 .zs-table .zs-wrap table tbody tr:nth-child(even) td{background:#fafbfc}
+.zs-table.zs-folded:not(.zs-searching) tr.zs-more{display:none}
+.zs-table .zs-fold{color:#555;margin:.3em 0}
+.zs-table .zs-fold button{margin-left:1em;padding:2px 10px;border:1px solid #1f5fa8;background:#fff;color:#1f5fa8;border-radius:3px;cursor:pointer}
+/* phone: every row a card, each value under its header; nothing wider than the screen */
+@media screen and (max-width:640px){
+.zs-table input{width:100%;box-sizing:border-box}
+.zs-table .zs-wrap{max-height:none;overflow:visible}
+.zs-table .zs-wrap table,.zs-table .zs-wrap table tbody,.zs-table .zs-wrap table tr,
+.zs-table .zs-wrap table td,.zs-table .zs-wrap table tbody th{display:block;width:auto}
+.zs-table .zs-wrap table thead{display:none}
+.zs-table .zs-wrap table tr{border:1px solid #d9dee5;border-radius:4px;margin:0 0 .6em 0;padding:.2em .4em}
+.zs-table .zs-wrap table td,.zs-table .zs-wrap table tbody th{border:0;white-space:normal;min-width:0;max-width:none;
+padding:1px 2px;text-align:left;overflow-wrap:anywhere}
+.zs-table .zs-wrap table td.n{text-align:left}
+.zs-table .zs-wrap table td::before,.zs-table .zs-wrap table tbody th::before{content:attr(data-label) "：";color:#666;font-weight:normal}
+.zs-table .zs-wrap table tbody tr:nth-child(even) td{background:none}
+}
+/* print: every row, no scroll box, no search box; long cells wrap; a row never splits */
+@media print{
+.zs-table input,.zs-table .zs-count,.zs-table .zs-fold{display:none}
+.zs-table.zs-folded tr.zs-more{display:table-row}
+.zs-table .zs-wrap{max-height:none;overflow:visible}
+.zs-table{font-size:8.5pt}
+.zs-table .zs-wrap table{width:100%;table-layout:auto}
+.zs-table .zs-wrap table th{position:static;cursor:auto}
+.zs-table .zs-wrap table th,.zs-table .zs-wrap table td{white-space:normal;padding:2px 4px;overflow-wrap:anywhere}
+.zs-table .zs-wrap table td.long{min-width:0;max-width:none}
+.zs-table .zs-wrap table td.n{white-space:nowrap;overflow-wrap:normal}
+.zs-table .zs-wrap table thead{display:table-header-group}
+.zs-table .zs-wrap table tr{break-inside:avoid}
+.zs-table .zs-wrap table caption{break-after:avoid}
+}
 </style>"""
 LONG_TEXT = 24  # characters; a longer cell wraps instead of widening its column
 
@@ -112,7 +145,9 @@ if(typeof x==="number"&&typeof y==="number"){r=x-y;}
 else{r=String(x).localeCompare(String(y),"zh-CN");}
 return asc?r:-r;});
 rows.forEach(function(r){tb.appendChild(r);});});});
-q.addEventListener("input",function(){
+var all=root.querySelector(".zs-all-button");
+if(all)all.addEventListener("click",function(){root.classList.remove("zs-folded");all.parentNode.style.display="none";});
+if(q)q.addEventListener("input",function(){root.classList.toggle("zs-searching",q.value.trim()!=="");
 var words=q.value.trim().toLowerCase().split(/\\s+/).filter(Boolean),shown=0;
 Array.prototype.forEach.call(tb.rows,function(r){var t=r.textContent.toLowerCase();
 var ok=words.every(function(w){return t.indexOf(w)>=0;});r.style.display=ok?"":"none";if(ok)shown++;});
@@ -163,13 +198,19 @@ def table_markup(
     links: Mapping[str, str] | None = None,
     row_header: str | None = None,
     show_identifiers: bool = False,
+    screen_rows: int | None = None,
+    elsewhere: str = "Excel 台账",
+    searchable: bool = True,
 ) -> str:
     """The HTML table of ``frame`` that every page shows: masked, escaped, numbers as their
     column reads; sortable and searchable offline in the ``SORTABLE`` look.
 
     ``columns`` picks and orders the columns (a mapping renames them: {列: 表头}).
-    At most ``max_rows`` rows are written (the caption says so, counting in ``unit``),
-    which keeps a report small; a district list belongs in the Excel ledger.
+    At most ``max_rows`` rows are written (the caption says so, counting in ``unit``, and
+    that the rest are in ``elsewhere``), which keeps a report small; a district list belongs
+    in the Excel ledger. With ``screen_rows`` the screen shows that many rows and a
+    "显示全部" button; print shows every written row. In the sortable look each cell carries
+    its header (data-label) so that a phone shows a row as a card.
     ``links`` {列: 链接文字}: the column holds a file name in the same folder, shown as a
     link. ``row_header`` names the column written as each row's header cell. Resident IDs
     and phone numbers are masked unless the caller passes ``show_identifiers=True``.
@@ -185,6 +226,7 @@ def table_markup(
         return f'<p class="zs-empty">{cap}{escape(empty_text)}</p>'
     shown = shown.head(max_rows)
     numeric = {c for c, t in shown.schema.items() if t.is_numeric()}
+    labels = {c: (f' data-label="{escape(h)}"' if look.sortable else "") for c, h in mapping.items()}
 
     body = []
     for row in shown.iter_rows():
@@ -194,31 +236,37 @@ def table_markup(
                 cells.append(f"<td>{file_link(value, links[name])}</td>")
                 continue
             text = escape(cell_text(name, value) or look.missing)
+            tag = labels[name]
             if name == row_header:
-                cells.append(f'<th scope="row">{text}</th>')
+                cells.append(f'<th scope="row"{tag}>{text}</th>')
             elif name in numeric:
                 sort_key = f' data-v="{float(value)!r}"' if look.sortable and is_number(value) else ""
-                cells.append(f'<td class="{look.number_class}"{sort_key}>{text}</td>')
+                cells.append(f'<td class="{look.number_class}"{sort_key}{tag}>{text}</td>')
             elif len(text) > LONG_TEXT:
-                cells.append(f'<td class="long">{text}</td>')
+                cells.append(f'<td class="long"{tag}>{text}</td>')
             else:
-                cells.append(f"<td>{text}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
+                cells.append(f"<td{tag}>{text}</td>")
+        more = screen_rows is not None and look.sortable and len(body) >= screen_rows
+        body.append(('<tr class="zs-more">' if more else "<tr>") + "".join(cells) + "</tr>")
     th = '<th scope="col" title="点击排序">' if look.sortable else "<th>"
     head = "".join(f"{th}{escape(h)}</th>" for h in mapping.values())
 
-    note = f"（仅显示前 {max_rows} {unit}，共 {total} {unit}）" if total > max_rows else ""
+    note = (f"（仅显示前 {max_rows} {unit}，共 {total} {unit}；另有 {total - max_rows} {unit}见{elsewhere}）"
+            if total > max_rows else "")
     cap = f"<caption>{escape(caption + note)}</caption>" if caption or note else ""
     table = f"{look.table}{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     if not look.sortable:
         return table
     digest = hashlib.sha1("\x1f".join([caption, *mapping, str(total)]).encode()).hexdigest()[:8]
     table_id = f"zs-t-{digest}-{next(_counter)}"
+    folded = screen_rows is not None and shown.height > screen_rows
+    search = (f'<input type="search" placeholder="搜索（户编号、姓名、风险点…）" aria-label="搜索表格">'
+              f'<span class="zs-count">共 {shown.height} 行</span>') if searchable else ""
+    unfold = (f'<p class="zs-fold">屏幕上先列出前 {screen_rows} {unit}，打印时列出全部 {shown.height} {unit}。'
+              f'<button type="button" class="zs-all-button">显示全部 {shown.height} {unit}</button></p>') if folded else ""
     return (
-        f'{_STYLE}<div class="zs-table" id="{table_id}">'
-        f'<input type="search" placeholder="搜索（户编号、姓名、风险点…）" aria-label="搜索表格">'
-        f'<span class="zs-count">共 {shown.height} 行</span>'
-        f'<div class="zs-wrap">{table}</div></div>'
+        f'{_STYLE}<div class="zs-table{" zs-folded" if folded else ""}" id="{table_id}">{search}'
+        f'<div class="zs-wrap">{table}</div>{unfold}</div>'
         + _SCRIPT % json.dumps(table_id)
     )
 
@@ -288,7 +336,12 @@ def income_figures(households: pl.DataFrame, year_last: int, year_this: int) -> 
 def warning_figures(households: pl.DataFrame) -> Markdown:
     """四、预警: households per warning level, and 应纳未纳."""
     f = figures_of(households)
-    return key_figures([(label(k), f"{f[label(k)]} 户") for k in WARNING_FIGURES])
+    return key_figures([(level_text(k), f"{f[label(k)]} 户") for k in WARNING_FIGURES])
+
+
+def level_text(key: str) -> str:
+    """A figure's label as a briefing line reads it: green is the absence of a warning."""
+    return "绿色（无预警）" if key == f"level_{GREEN}" else label(key)
 
 
 def measure_figures(households: pl.DataFrame) -> Markdown:
@@ -322,16 +375,30 @@ def not_surveyed(households: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def warned(households: pl.DataFrame, levels: Sequence[str] = (RED, ORANGE)) -> pl.DataFrame:
-    """Households at the given warning levels, most urgent first, with their explanation."""
+TO_LINE = "距监测线差额"
+
+
+def to_line(threshold: float | None) -> pl.Expr:
+    """What a household under the monitoring line still needs to reach it, to the fen:
+    (监测线 − 本年人均纯收入) × 本年家庭人口数; null when it is not under the line. A red
+    household whose income rose has no 收入缺口 (it is not 减收) but still this distance."""
+    if threshold is None:
+        return pl.lit(None, pl.Float64).alias(TO_LINE)
+    gap = (pl.lit(float(threshold)) - pl.col("本年人均纯收入")) * pl.col("本年家庭人口数")
+    return pl.when(gap > 0).then(gap.round(2)).alias(TO_LINE)
+
+
+def warned(households: pl.DataFrame, levels: Sequence[str] = (RED, ORANGE), threshold: float | None = None) -> pl.DataFrame:
+    """Households at the given warning levels, most urgent first, with their explanation;
+    beside 收入缺口 the distance to this year's monitoring line ``threshold``."""
     order = {lv: i for i, lv in enumerate(WARNING_LEVELS)}
     return (
         households.filter(pl.col("预警等级").is_in(list(levels)))
-        .with_columns(pl.col("预警等级").replace_strict(order, return_dtype=pl.Int64).alias("_o"))
+        .with_columns(pl.col("预警等级").replace_strict(order, return_dtype=pl.Int64).alias("_o"), to_line(threshold))
         .sort(["_o", "本年人均纯收入"], nulls_last=True)
         .select(
             *WHO[:2], "预警等级", "上年人均纯收入", "本年人均纯收入", "人均纯收入变化率",
-            "减收风险点", "说明",
+            "收入缺口", TO_LINE, "减收风险点", "说明",
         )
     )
 
@@ -353,34 +420,52 @@ def shortfall_check(households: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-# Why a household is 重点关注, as data: (reason shown, condition). Adding a reason is one row.
+_HAS_MEASURE = pl.col("已有措施").list.len() > 0
+# 低收入人口 as the plan's 单人户 rule names them: monitored households, 低保 and 特困
+# recipients, and households under the line or the 低保 standard.
+def low_income(columns: Sequence[str]) -> pl.Expr:
+    """Whether a household is 低收入人口, from the columns the frame has."""
+    marks = [pl.col("预警等级").is_in([RED, ORANGE]), pl.col("低于低保标准").fill_null(False)]
+    marks += [pl.col(c).fill_null(False) for c in ("是否低保户", "是否特困户") if c in columns]
+    if "监测对象类别" in columns:
+        marks.append(pl.col("监测对象类别").is_not_null() & (pl.col("监测对象类别") != ""))
+    return pl.any_horizontal(marks)
+
+
+# Why a household is 重点关注 (it needs a decision), as data: (reason shown, condition).
+# The reasons exclude each other where they would say the same thing twice (a household
+# with no measure is not also "措施不足"). Adding a reason is one row.
 FOCUS_REASONS: tuple[tuple[str, pl.Expr], ...] = (
     ("红色预警", pl.col("预警等级") == RED),
     ("橙色预警", pl.col("预警等级") == ORANGE),
     ("应纳未纳", pl.col("应纳未纳")),
-    ("减收且无措施", (pl.col("收入研判") == DECREASE) & (pl.col("已有措施").list.len() == 0)),
-    ("措施不足以补足缺口", (pl.col("收入研判") == DECREASE) & (pl.col("预计能恢复") == False)),  # noqa: E712
+    ("减收且无措施", (pl.col("收入研判") == DECREASE) & ~_HAS_MEASURE),
+    ("措施不足以补足缺口", (pl.col("收入研判") == DECREASE) & _HAS_MEASURE & (pl.col("预计能恢复") == False)),  # noqa: E712
     ("低于低保标准", pl.col("低于低保标准")),
-    ("单人户审核", pl.col("单人户审核")),
-    ("未排查", pl.col("收入研判") == NOT_SURVEYED),
+    ("单人户施保待审核", pl.col("单人户审核")),  # and 低收入人口: see focus_households
 )
+SINGLE_PERSON = "单人户施保待审核"
 
 
-def focus_households(households: pl.DataFrame) -> pl.DataFrame:
-    """重点关注户: every household meeting at least one of ``FOCUS_REASONS``, with 关注原因."""
+def focus_households(households: pl.DataFrame, threshold: float | None = None) -> pl.DataFrame:
+    """重点关注户: every household meeting at least one of ``FOCUS_REASONS``, with 关注原因
+    (one list, each reason once) and the distance to the line ``threshold``."""
+    low = low_income(households.columns)
     reasons = pl.concat_list(
-        [pl.when(cond.fill_null(False)).then(pl.lit(label)) for label, cond in FOCUS_REASONS]
+        [pl.when((cond & low if label == SINGLE_PERSON else cond).fill_null(False)).then(pl.lit(label))
+         for label, cond in FOCUS_REASONS]
     ).list.drop_nulls()
     cols = [
         *WHO, "户类型", "监测对象类别", "家庭人口数", "收入研判", "预警等级",
-        "上年人均纯收入", "本年人均纯收入", "人均纯收入变化率", "减收风险点", "收入缺口", "推荐措施",
+        "上年人均纯收入", "本年人均纯收入", "人均纯收入变化率", "减收风险点", "收入缺口", TO_LINE, "推荐措施",
     ]
     return (
-        households.with_columns(reasons.alias("关注原因"))
+        households.with_columns(reasons.alias("关注原因"), to_line(threshold))
         .filter(pl.col("关注原因").list.len() > 0)
         .with_columns(measure_names("推荐措施"))
         # why a household is here comes right after who it is: the first thing a leader asks
-        .select([c for c in cols[:2] if c in households.columns] + ["关注原因"] + [c for c in cols[2:] if c in households.columns])
+        .select([c for c in cols[:2] if c in households.columns] + ["关注原因"]
+                + [c for c in cols[2:] if c in households.columns or c == TO_LINE])
     )
 
 
@@ -427,8 +512,8 @@ def village_view(analysis, village: str):
 
 
 def _source_line(analysis) -> str:
-    source = getattr(analysis, "source", "") or (getattr(analysis, "summary", {}) or {}).get("数据来源", "")
-    return f"数据来源：{source}。" if source else ""
+    # the workbook is named, not the file: a leader reads what was counted, not a file name
+    return "数据来源：各村上报的户信息、收入和帮扶措施台账。"
 
 
 def ledger_view(analysis, name: str, drop: Sequence[str] = ()) -> pl.DataFrame:
@@ -470,5 +555,14 @@ def district_heading(analysis) -> Markdown:
 def policy_table(policy) -> Markdown:
     """附：本报告使用的政策参数 (``Policy.table()``) as an escaped Markdown table."""
     lines = ["| 参数 | 取值 |", "| --- | --- |"]
-    lines += [f"| {md_escape(k)} | {md_escape(v)} |" for k, v in policy.table()]
+    lines += [f"| {md_escape(k)} | {md_escape(_plain_source(k, v))} |" for k, v in policy.table()]
     return Markdown("\n".join(lines))
+
+
+def _plain_source(name: str, value: str) -> str:
+    """参数来源 without a file name: a leader reads whose parameters they are, not where they live."""
+    if name != "参数来源":
+        return value
+    if value.startswith("政策文件"):
+        return "本地政策参数（分析人员按本地文件设置）"
+    return "内置默认参数（方案规定值）" if value.startswith("默认参数") else value

@@ -40,7 +40,69 @@ avoid_slow_imports()
 
 import nbformat
 
-MAX_HTML_BYTES = 6 * 1024 * 1024  # a briefing is mailed and copied on USB sticks
+MB = 1024 * 1024
+# A briefing is mailed, copied on USB sticks and opened on phones: each part of the page has
+# its own limit, so the message can say which part grew and what to do about it.
+PART_LIMITS = {
+    "图表库": 5.5 * MB,  # plotly.js, embedded once
+    "图表数据": 1.5 * MB,  # the figures' own data
+    "表格": 2.5 * MB,  # the briefing's tables
+    "文字及其他": 1.0 * MB,  # markdown, styles, the page frame
+}
+PART_ADVICE = {
+    "图表库": "请检查图表库是否被重复嵌入",
+    "图表数据": "图表数据过多：请先汇总再画图，不要逐户作图",
+    "表格": "表格行数过多：请减少简报中列出的行数，完整名单放在 Excel 台账",
+    "文字及其他": "文字或样式过多：请检查是否输出了大段数据",
+}
+MAX_HTML_BYTES = int(sum(PART_LIMITS.values()))  # the whole page, as a last guard
+
+# ---------------------------------------------------------------------------------------
+# Page layout for print (A4) and phones — apart from the plotly.js embedding below
+# ---------------------------------------------------------------------------------------
+
+PAGE_CSS = """
+@media screen and (max-width: 640px) {
+  body.jp-Notebook { padding: 0 8px; }
+  .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea-output, .jp-RenderedHTMLCommon { min-width: 0; max-width: 100%; }
+  .jp-RenderedHTMLCommon { overflow-wrap: anywhere; }
+  .jp-RenderedHTMLCommon table:not(.zs-table table) { display: block; overflow-x: auto; max-width: 100%; }
+  .js-plotly-plot, .plotly-graph-div { max-width: 100%; }
+  h1 { font-size: 22px; }
+}
+@page { size: A4; margin: 14mm 12mm 14mm 12mm; }
+@media print {
+  body.jp-Notebook { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
+  .jp-Cell, .jp-Notebook .jp-Cell { padding: 0; }
+  .js-plotly-plot .modebar, .js-plotly-plot .updatemenu-container { display: none; }
+  .jp-OutputArea-output, .plotly-graph-div { break-inside: avoid; max-width: 100%; overflow: hidden; }
+  h1, h2, h3 { break-after: avoid; break-inside: avoid; }
+  h2 { break-before: page; }
+  .zs-keypoints h2 { break-before: auto; }
+  p, li { orphans: 3; widows: 3; }
+  .jp-RenderedHTMLCommon table { font-size: 9pt; }
+  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { white-space: normal; }
+}
+"""
+# Charts are drawn for the screen's width. For print they are redrawn to the A4 text width,
+# and on a narrow screen to the column width with smaller titles, then back.
+PAGE_SCRIPT = """<script>(function(){
+var A4 = 700;
+function plots(){ return Array.prototype.slice.call(document.querySelectorAll('.js-plotly-plot')); }
+function fit(width){ if(!window.Plotly) return; plots().forEach(function(gd){
+  if(!gd._fullLayout) return;
+  if(gd.dataset.zsWidth === undefined) gd.dataset.zsWidth = gd._fullLayout.width;
+  var w = width || Math.min(gd.parentNode.clientWidth || gd._fullLayout.width, gd._fullLayout.width);
+  window.Plotly.relayout(gd, {width: w});
+}); }
+function unfit(){ if(!window.Plotly) return; plots().forEach(function(gd){
+  if(gd.dataset.zsWidth !== undefined){ window.Plotly.relayout(gd, {width: null, autosize: true}); }
+}); }
+var print = window.matchMedia && window.matchMedia('print');
+if(print && print.addEventListener) print.addEventListener('change', function(e){ e.matches ? fit(A4) : unfit(); });
+window.addEventListener('beforeprint', function(){ fit(A4); });
+window.addEventListener('afterprint', unfit);
+})();</script>"""
 
 _TEMPLATE = (
     """{%- extends 'index.html.j2' -%}
@@ -64,8 +126,10 @@ body.jp-Notebook { font-family: """
     + FONT_STACK
     + """; max-width: 1200px; margin: 0 auto; }
 .jp-RenderedHTMLCommon table { font-size: 13px; }
-@media print { .js-plotly-plot .modebar { display: none; } }
 </style>
+"""
+    + "<style type=\"text/css\">" + PAGE_CSS + "</style>" + PAGE_SCRIPT
+    + """
 {%- endblock extra_css -%}
 """
 )
@@ -243,7 +307,7 @@ def report_exporter():
     return exporter
 
 
-_PLOTLYJS_BANNER = "* plotly.js v"  # first lines of the plotly.js bundle
+_PLOTLYJS_BANNER = "* plotly.js "  # first lines of a plotly.js bundle, full ("v4.1.1") or partial ("(finance - minified)")
 _PLOTLY_FIGURE = "Plotly.newPlot("
 
 
@@ -396,8 +460,8 @@ def render_html(nb, title: str) -> str:
 def notebook_to_html(executed_ipynb, out_html: str | Path, title: str) -> HtmlReport:
     """Convert an executed notebook (path or node) to ``out_html``, written atomically.
 
-    Raises ``OfflineError`` if the page refers to another host, ``ReportTooLarge`` if it
-    exceeds ``MAX_HTML_BYTES``; in both cases nothing is written.
+    Raises ``OfflineError`` if the page refers to another host, ``ReportTooLarge`` if a part
+    of it exceeds its limit (``PART_LIMITS``); in both cases nothing is written.
     """
     nb = executed_ipynb
     if isinstance(executed_ipynb, (str, Path)):
@@ -408,14 +472,47 @@ def notebook_to_html(executed_ipynb, out_html: str | Path, title: str) -> HtmlRe
         shown = "、".join(external[:5])
         raise OfflineError(f"{title}：报告引用了外部网址，离线无法打开：{shown}", external)
     data = text.encode("utf-8")
-    if len(data) > MAX_HTML_BYTES:
-        raise ReportTooLarge(
-            f"{title}：报告 {len(data) / 1e6:.1f} MB，超过 {MAX_HTML_BYTES / 1024 / 1024:.0f} MB 上限"
-            "（图表数据过多？请汇总后再画）"
-        )
+    check_size(page_parts(text), len(data), title)
     out_html = Path(out_html)
     write_bytes(out_html, data)
     return HtmlReport(out_html, len(data), tuple(external))
+
+
+# ---------------------------------------------------------------------------------------
+# Size of the page, part by part
+# ---------------------------------------------------------------------------------------
+
+_SCRIPT_SPAN = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.DOTALL | re.IGNORECASE)
+_TABLE_SPAN = re.compile(r'<div class="zs-table[^"]*" id="[^"]*">.*?</table></div>', re.DOTALL)
+_FIGURE_DIV = re.compile(r'<div id="[^"]*" class="plotly-graph-div"[^>]*></div>', re.IGNORECASE)
+
+
+def page_parts(text: str) -> dict[str, int]:
+    """Bytes of each part of ``PART_LIMITS`` in the page ``text`` (they add up to the page)."""
+    parts = dict.fromkeys(PART_LIMITS, 0)
+    for m in _SCRIPT_SPAN.finditer(text):
+        chunk = m.group(0)
+        if _PLOTLYJS_BANNER in chunk:
+            parts["图表库"] += len(chunk.encode("utf-8"))
+        elif _PLOTLY_FIGURE in chunk:
+            parts["图表数据"] += len(chunk.encode("utf-8"))
+    parts["图表数据"] += sum(len(m.group(0).encode("utf-8")) for m in _FIGURE_DIV.finditer(text))
+    parts["表格"] = sum(len(m.group(0).encode("utf-8")) for m in _TABLE_SPAN.finditer(text))
+    parts["文字及其他"] = len(text.encode("utf-8")) - sum(parts.values())
+    return parts
+
+
+def check_size(parts: dict[str, int], total: int, title: str) -> None:
+    """Raise ``ReportTooLarge`` naming the part over its limit (or the page over the total)."""
+    over = [(name, size) for name, size in parts.items() if size > PART_LIMITS[name]]
+    if over:
+        name, size = max(over, key=lambda item: item[1] / PART_LIMITS[item[0]])
+        raise ReportTooLarge(
+            f"{title}：页面中“{name}”部分 {size / MB:.1f} MB，超过该部分 {PART_LIMITS[name] / MB:.1f} MB 的上限"
+            f"（全页 {total / MB:.1f} MB）；{PART_ADVICE[name]}。"
+        )
+    if total > MAX_HTML_BYTES:
+        raise ReportTooLarge(f"{title}：页面共 {total / MB:.1f} MB，超过 {MAX_HTML_BYTES / MB:.1f} MB 的上限。")
 
 
 class OfflineError(RuntimeError):
@@ -434,6 +531,9 @@ __all__ = [
     "MAX_HTML_BYTES",
     "PLOTLYJS_BUNDLE",
     "PLOTLYJS_TRACES",
+    "PART_LIMITS",
+    "check_size",
+    "page_parts",
     "HtmlReport",
     "OfflineError",
     "ReportTooLarge",

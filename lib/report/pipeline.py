@@ -231,10 +231,11 @@ def run_village_job(job: VillageJob) -> VillageResult:
 # ---------------------------------------------------------------------------------------
 
 
-def analyse_input(input_path, policy_path=None, years=None, file_years=None, *, say=True):
+def analyse_input(input_path, policy_path=None, years=None, file_years=None, *, as_of=None, say=True):
     """Read the input (one path or several) and apply the rules once; returns the ``Analysis``.
-    ``file_years``: file name → year for exports whose names carry none (``--year``). With
-    ``say``, which file was read as which year and kind goes to stderr."""
+    ``file_years``: file name → year for exports whose names carry none (``--year``); ``as_of``:
+    the 截至 date its briefings print (default today). With ``say``, which file was read as
+    which year and kind goes to stderr."""
     import sys
 
     from lib.rules.analysis import analyze
@@ -245,7 +246,7 @@ def analyse_input(input_path, policy_path=None, years=None, file_years=None, *, 
     data = read_input(input_path, file_years)
     if say:
         print(data.describe(), file=sys.stderr)
-    return analyze(data, policy, years=years)
+    return analyze(data, policy, years=years, as_of=as_of)
 
 
 def _inputs(input_path) -> list[Path]:
@@ -585,13 +586,14 @@ def without_last_prefetch(jobs: list[VillageJob], workers: int) -> list[VillageJ
 
 
 def run_report(input_path, out_dir, villages=None, workers=None, scheduler=None, policy_path=None,
-               notebook_dir=NOTEBOOK_DIR, years=None, *, file_years=None, progress=True, **options) -> ReportResult:
+               notebook_dir=NOTEBOOK_DIR, years=None, *, file_years=None, as_of=None, progress=True,
+               **options) -> ReportResult:
     """``zengshou report``: every village's briefing and ledger, the district, the index.
 
     Returns a ``ReportResult``; ``result.failed`` lists the briefings that could not be
     made (with their errors) — the caller exits non-zero when it is not empty.
     """
-    analysis = analyse_input(input_path, policy_path, years, file_years)
+    analysis = analyse_input(input_path, policy_path, years, file_years, as_of=as_of)
     inputs = _inputs(input_path)
     result = report_from_analysis(
         analysis, out_dir, villages=villages, workers=workers, scheduler=scheduler,

@@ -8,7 +8,7 @@ policy changed in code reaches every briefing as it is — no path, no re-parsin
 
 Layout (``<work folder>/analysis/``, outside the output folder: lib.report.workspace)::
 
-    store.json                     format, years, policy values, summary, partitions, tables
+    store.json                     format, years, 截至 date (as_of), policy values, summary, partitions, tables
     <table>/<part>.parquet         households, items, risks, recommendations, measures, fgt:
                                    one file per value of 村 (every village, 全区, rows with no 村)
     ledger/<view>/<part>.parquet   the ledger views, partitioned the same way
@@ -28,6 +28,7 @@ has them empty (with their columns).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -124,6 +125,7 @@ def save(analysis: Analysis, folder: str | Path) -> Path:
             "format": FORMAT,
             "year_last": analysis.year_last,
             "year_this": analysis.year_this,
+            "as_of": analysis.as_of.isoformat(),
             "policy": policy_to_dict(analysis.policy),
             "villages": [v for v, _ in partitions if v is not None and v != DISTRICT],
             "partitions": [[value, part] for value, part in partitions],
@@ -209,6 +211,7 @@ def load(folder: str | Path, village: str | None = None) -> Analysis:
     return Analysis(
         year_last=int(manifest["year_last"]),
         year_this=int(manifest["year_this"]),
+        as_of=dt.date.fromisoformat(manifest.get("as_of") or dt.date.today().isoformat()),
         policy=policy_from_dict(manifest["policy"]),
         ledger=ledger,
         summary=manifest["summary"],

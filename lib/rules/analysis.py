@@ -11,6 +11,7 @@ with the columns of docs/contract.md §2 in that order (helper modules may add m
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -111,6 +112,8 @@ class Analysis:
     summary: dict  # JSON-able district figures (summary.json)
     persons: pl.DataFrame = field(default_factory=empty_persons)  # the input's members (PERSON_SCHEMA)
     quality: pl.DataFrame = field(default_factory=empty_quality)  # 数据核查 (FINDING_COLUMNS)
+    # 截至: the day the figures are read as of; the 8月31日 / 9月30日 deadlines count from it
+    as_of: dt.date = field(default_factory=dt.date.today)
 
 
 def _complete_roster(households: pl.DataFrame) -> pl.DataFrame:
@@ -134,10 +137,14 @@ def _problems(*frames: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
-def analyze(data, policy: Policy, years: tuple[int, int] | None = None) -> Analysis:
+def analyze(
+    data, policy: Policy, years: tuple[int, int] | None = None, as_of: dt.date | None = None
+) -> Analysis:
     """Run every rule on ``data`` (a `lib.io.reader.InputData`) and return the `Analysis`.
 
     ``years`` = (上年, 本年) to compare; default the latest year in 收入 and the one before.
+    ``as_of`` is the 截至 date the briefings print (default today); no figure depends on it (a
+    measure marked 已落实 with a later 落实日期 is a finding, W402).
     Raises `lib.codes.InputError` when the years cannot be compared and `PolicyError` when
     the policy has no monitoring line for one of them.
     """
@@ -146,6 +153,7 @@ def analyze(data, policy: Policy, years: tuple[int, int] | None = None) -> Analy
         attach_measures,
         dibao_check,
         recommend,
+        measures_dated_later,
         unmatched_measures,
     )
     from lib.rules.poverty import fgt, transitions
@@ -177,7 +185,8 @@ def analyze(data, policy: Policy, years: tuple[int, int] | None = None) -> Analy
     households = households.select(*HOUSEHOLD_RESULT_COLUMNS, *STATUS_COLUMNS, *extra)
 
     rejects = _problems(data.rejects, income_rejects, unmatched_measures(households, data.measures))
-    findings = _problems(data.findings, rule_findings)
+    as_of = as_of or dt.date.today()
+    findings = _problems(data.findings, rule_findings, measures_dated_later(data.measures, as_of))
     # 数据核查 reads the finished households beside the members; it changes no figure.
     persons = getattr(data, "persons", None)
     persons = empty_persons() if persons is None else persons
@@ -208,6 +217,7 @@ def analyze(data, policy: Policy, years: tuple[int, int] | None = None) -> Analy
         summary=summary,
         persons=persons,
         quality=quality,
+        as_of=as_of,
     )
 
 

@@ -440,7 +440,9 @@ def _measure_columns(
     """`ATTACHED_COLUMNS` for every household of ``base``: the runs placed at their rows,
     the masks as code lists, and the shortfall against the expected gain."""
     decrease = pl.col("收入研判") == DECREASE
-    shortfall = ((pl.col("上年人均纯收入") - pl.col("本年人均纯收入")) * pl.col("本年家庭人口数")).clip(lower_bound=0.0)
+    # Money is kept to the fen: the gap and the gain are rounded before they are compared,
+    # so 3,500 against 3,500 is closed (float residue such as 9e-13 decides nothing).
+    shortfall = fen(((pl.col("上年人均纯收入") - pl.col("本年人均纯收入")) * pl.col("本年家庭人口数")).clip(lower_bound=0.0))
     return (
         pl.concat(
             [
@@ -456,13 +458,23 @@ def _measure_columns(
             _codes_of_mask("_已有").alias(EXISTING),
             pl.col(IMPLEMENTED_COUNT).fill_null(0),
             pl.col(PLANNED_COUNT).fill_null(0),
-            pl.col(EXPECTED_GAIN).fill_null(0.0),
+            fen(pl.col(EXPECTED_GAIN).fill_null(0.0)),
             pl.when(decrease).then(shortfall).otherwise(0.0).alias(SHORTFALL),
         )
-        .with_columns(pl.when(decrease).then(pl.col(SHORTFALL) <= pl.col(EXPECTED_GAIN)).alias(WILL_RECOVER))
+        .with_columns(pl.when(decrease).then(in_fen(SHORTFALL) <= in_fen(EXPECTED_GAIN)).alias(WILL_RECOVER))
         .select(ATTACHED_COLUMNS)
         .collect(engine=ENGINE)
     )
+
+
+def fen(amount: pl.Expr) -> pl.Expr:
+    """An amount in yuan rounded to the fen (0.01 元), the unit money is kept in."""
+    return amount.round(2)
+
+
+def in_fen(column: str) -> pl.Expr:
+    """An amount as a whole number of fen: the exact form in which two amounts are compared."""
+    return (pl.col(column) * 100).round(0).cast(pl.Int64)
 
 
 def _measures_with_households(households: pl.DataFrame, measures: pl.DataFrame, rows: pl.Series) -> pl.DataFrame:
@@ -495,7 +507,8 @@ def attach_measures(
     per-capita income: max(0, (上年人均 − 本年人均) × 本年家庭人口数). With unchanged members
     this is 上年家庭纯收入 − 本年家庭纯收入; when members changed, it follows the per-capita
     comparison that made the household 减收 (a household that gained a member can lose per
-    capita while its total rose). 0 when not 减收. 预计能恢复 = 收入缺口 ≤ 预计增收合计, the
+    capita while its total rose). 0 when not 减收. Both amounts are rounded to the fen and
+    预计能恢复 = 收入缺口 ≤ 预计增收合计 is decided on whole fen, the
     30 September question; null when not 减收.
 
     The second frame is the measures sheet joined to its households: the input rows (in

@@ -144,7 +144,7 @@ def test_waterfall_village_aggregate_reconciles(items):
     assert list(w.y) == [20000.0, -5000.0, -500.0, -500.0, 14000.0]
     assert list(w.measure) == ["absolute", "relative", "relative", "relative", "total"]
     assert w.y[0] + sum(w.y[1:-1]) == w.y[-1]
-    assert "2 户合计" in fig.layout.title.text  # H4 (未排查) is not in the aggregate
+    assert "2 户合计" in _title(fig)  # H4 (未排查) is not in the aggregate
 
 
 def test_waterfall_follows_the_policy_pension_rule(items):
@@ -161,8 +161,13 @@ def test_waterfall_one_household_and_pension_counted_when_rule_off(items):
     w = fig.data[0]
     assert list(w.x) == ["2021年纯收入", "务工收入", "种植业收入", "生产经营性支出", PENSION, "2022年纯收入"]
     assert list(w.y) == [9800.0, -1000.0, -500.0, -500.0, 100.0, 7900.0]
-    assert "H3" in fig.layout.title.text
+    assert "H3" in _title(fig)
     assert w.text[3] == "-500"  # a higher cost shows as a fall
+
+
+def _title(fig) -> str:
+    """A chart's title with its subtitle (the bracketed detail), as a reader sees both."""
+    return fig.layout.title.text + (fig.layout.title.subtitle.text or "")
 
 
 def test_risk_points_all_nine_with_households_and_yuan():
@@ -175,18 +180,20 @@ def test_risk_points_all_nine_with_households_and_yuan():
     fig = charts.risk_points(risks)
     _chinese(fig)
     count, yuan = fig.data
-    assert list(count.y) == [f"{r.code} {r.label}" for r in RISK_POINTS]
+    assert list(count.y) == [r.label for r in RISK_POINTS]  # names, no codes
     assert list(count.x) == [1, 0, 3, 0, 0, 0, 0, 0, 0]
     assert list(yuan.x) == [1000.0, 0, 7000.0, 0, 0, 0, 0, 0, 0]
-    assert "涉及 3 户" in fig.layout.title.text
-    assert [a.text for a in fig.layout.annotations] == ["涉及户数（户）", "减收金额（元）"]
+    assert "涉及 3 户" in fig.layout.title.subtitle.text
+    assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["涉及户数（户）", "减收金额（元）"]
+    # neither measure is drawn in a warning colour
+    assert {count.marker.color, yuan.marker.color}.isdisjoint(charts.WARNING_COLOURS.values())
 
 
 def test_warning_levels_counts_and_colours(households):
     fig = charts.warning_levels(households)
     _chinese(fig)
     bar = fig.data[0]
-    assert list(bar.x) == ["红色", "橙色", "黄色", "绿色", "未排查"]
+    assert list(bar.x) == ["红色", "橙色", "黄色", "绿色（无预警）", "未排查"]
     assert list(bar.y) == [1, 1, 1, 2, 1]
     assert list(bar.marker.color) == [
         charts.WARNING_COLOURS["红"], charts.WARNING_COLOURS["橙"], charts.WARNING_COLOURS["黄"],
@@ -255,7 +262,7 @@ def test_fgt_by_village_dropdown():
     assert list(fig.data[3].y) == pytest.approx([0.025, 0.05, 0.0])  # P1 2022
     assert _visible(fig) == [True, True, False, False, False, False]
     p2 = fig.layout.updatemenus[0].buttons[2]
-    assert p2.label == "P2" and p2.args[0]["visible"] == [False, False, False, False, True, True]
+    assert p2.label == "贫困强度" and p2.args[0]["visible"] == [False, False, False, False, True, True]
 
 
 def test_transitions_bars():

@@ -157,8 +157,23 @@ def test_views(households):
     assert reasons == {
         "H1": ["红色预警", "应纳未纳", "措施不足以补足缺口"],
         "H3": ["橙色预警"],
-        "H4": ["未排查"],
-    }
+    }  # H4 (未排查) is listed in 一、排查概况, not here: it needs a survey, not a decision
+
+
+def test_focus_lists_only_households_that_need_a_decision(households):
+    # 单人户 review everywhere: only the low-income households (monitored, 低保/特困, red or
+    # orange, below the 低保 standard) are listed for it; a household with no measure is
+    # "减收且无措施", never also "措施不足以补足缺口".
+    marked = households.with_columns(pl.lit(True).alias("单人户审核"), pl.lit(None, pl.String).alias("监测对象类别"))
+    focus = tables.focus_households(marked, threshold=6600.0)
+    reasons = dict(zip(focus.get_column("户编号"), focus.get_column("关注原因").to_list(), strict=True))
+    for hid, level in marked.select("户编号", "预警等级").iter_rows():
+        single = "单人户施保待审核" in reasons.get(hid, [])
+        assert single == (level in ("红", "橙")), hid
+    for listed in reasons.values():
+        assert len(listed) == len(set(listed))
+        assert not {"减收且无措施", "措施不足以补足缺口"} <= set(listed)
+    assert "距监测线差额" in focus.columns
 
 
 @pytest.mark.slow
@@ -253,11 +268,12 @@ def test_ledger_view(analysis):
 def test_headings_and_policy_table(analysis):
     text = tables.briefing_heading(tables.village_view(analysis, "一村")).data
     assert text.startswith("# 一村增收监测简报（2021—2022年）\n\n")
-    assert "前进乡一村" in text and "6,600 元/人·年" in text and "样例.xlsx" in text
+    assert "前进乡一村" in text and "6,600 元/人·年" in text
+    assert "样例.xlsx" not in text and "数据来源：各村上报的户信息" in text  # no file name in the body
     text = tables.district_heading(analysis).data
     assert text.startswith("# 全区增收监测总览（2021—2022年）") and "2 个村、5 户" in text
     rows = tables.policy_table(default_policy()).data.splitlines()
     assert rows[:2] == ["| 参数 | 取值 |", "| --- | --- |"]
     assert "| 持平区间（占上年人均纯收入） | ±2.0% |" in rows
-    assert "| 参数来源 | 默认参数（lib/policy\\_default.toml） |" in rows  # _ escaped
+    assert "| 参数来源 | 内置默认参数（方案规定值） |" in rows  # no file name in the body
     assert len(rows) == 2 + len(default_policy().table())

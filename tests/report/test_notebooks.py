@@ -11,11 +11,11 @@ pytestmark = pytest.mark.slow
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 VILLAGE_SECTIONS = (
-    "一、排查概况", "二、收入变化", "三、减收风险点", "四、预警", "五、帮扶措施与台账", "六、重点关注户",
-    "七、数据核查", "附：本报告使用的政策参数", "附：指标口径",
+    "一、排查概况", "二、收入变化", "三、减收风险点", "四、预警", "五、帮扶措施与台账", "六、牵头单位任务清单", "七、重点关注户",
+    "八、数据核查", "附：本报告使用的政策参数", "附：指标口径",
 )
-DISTRICT_SECTIONS = ("一、各村对比", "二、台账汇总", "三、FGT 贫困指数", "四、收入区间变化", "附：本报告使用的政策参数",
-                     "附：指标口径")
+DISTRICT_SECTIONS = ("一、各村对比", "二、台账汇总", "三、贫困发生率、深度和强度", "四、收入区间变化", "五、牵头单位任务清单",
+                     "附：本报告使用的政策参数", "附：指标口径", "附：贫困发生率、深度和强度的计算")
 VILLAGES = pl.DataFrame({
     "乡镇": ["前进乡", "前进乡"], "村": ["一村", "二村"], "户数": [40, 30],
     "冰雹受灾": [False, True], "产业项目减收": [True, False],
@@ -135,5 +135,5 @@ def test_district_overview_runs_standalone_from_the_workbook(small_case, tmp_pat
     from lib.present.charts import village_ranking
 
     (table,) = [h for h in html if "<caption>各村减收户与预警户</caption>" in h]
-    first_cells = re.findall(r"<tr><td>([^<]*)</td>", table)
+    first_cells = re.findall(r'<tr(?: class="zs-more")?><td data-label="村">([^<]*)</td>', table)
     assert first_cells == village_ranking(analysis.households).get_column("村").to_list()

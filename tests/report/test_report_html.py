@@ -327,3 +327,19 @@ def test_escape_covers_markup_quotes_and_backticks():
         "&lt;b a=&quot;1&quot; c=&#x27;2&#x27;&gt;&#96;x&#96; &amp; y&lt;/b&gt;"
     )
     assert escape(None) == ""
+
+
+def test_a_part_over_its_limit_is_named_in_the_message(tmp_path, monkeypatch):
+    monkeypatch.setitem(report_html.PART_LIMITS, "文字及其他", 1_000)
+    out = tmp_path / "大.html"
+    with pytest.raises(ReportTooLarge, match=r"“文字及其他”部分 .* MB，超过该部分 0\.0 MB 的上限"):
+        notebook_to_html(executed_notebook(), out, "大")
+    assert not out.exists()
+
+
+def test_page_parts_add_up_to_the_page():
+    page = ('<html><script>/* plotly.js v3 */</script><div class="zs-table" id="t"><table></table></div>'
+            '<script>Plotly.newPlot("x")</script><p>文字</p></html>')
+    parts = report_html.page_parts(page)
+    assert sum(parts.values()) == len(page.encode("utf-8"))
+    assert parts["表格"] > 0 and parts["图表数据"] > 0 and parts["文字及其他"] > 0

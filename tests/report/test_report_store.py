@@ -116,3 +116,12 @@ def test_rows_without_a_village_stay_in_the_district_only(tmp_path, analysis):
     folder = store.save(with_stray, tmp_path / "analysis")
     assert store.load(folder).measures.equals(with_stray.measures)
     assert store.load(folder, village="东村").measures.get_column("村").null_count() == 0
+
+
+def test_the_as_of_date_is_kept(tmp_path, analysis):
+    import datetime as dt
+    from dataclasses import replace
+
+    dated = replace(analysis, as_of=dt.date(2022, 8, 15))  # a plain field
+    assert store.load(store.save(dated, tmp_path / "a")).as_of == dt.date(2022, 8, 15)
+    assert store.load(tmp_path / "a", village=store.read_manifest(tmp_path / "a")["villages"][0]).as_of.day == 15

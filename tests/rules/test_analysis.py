@@ -191,3 +191,16 @@ def test_every_household_once_and_scaling_changes_no_judgement(district, k):
     scaled_policy = POLICY.with_year(2021, monitoring_threshold=6000 * k).with_year(2022, monitoring_threshold=6600 * k)
     scaled = analyze(input_data(hh, _scaled(inc, k)), scaled_policy)
     assert scaled.households.select(_JUDGED).rows() == base.households.select(_JUDGED).rows()
+
+
+def test_a_measure_in_place_after_the_as_of_date_is_reported_not_dropped():
+    import datetime as dt
+
+    data = input_data(
+        [household("A", 家庭人口数=1)],
+        [income_row("A", 2021, 务工收入=9000), income_row("A", 2022, 务工收入=5000)],
+        [measure_row("A", "M1", 预计增收=3000, 状态="已落实", 落实日期=dt.date(2031, 8, 1))],
+    )
+    a = analyze(data, POLICY, as_of=dt.date(2022, 8, 15))
+    assert a.findings.filter(pl.col("代码") == "W402").height == 1
+    assert a.households.row(0, named=True)["预计增收合计"] == 3000  # the measure still counts

@@ -161,7 +161,7 @@ def test_r10_in_the_summary_and_the_risk_chart(result):
     assert [row["代码"] for row in result.summary["风险点"]][-2:] == ["R9", "R10"]
     figure = charts.risk_points(result.risks)
     labels = list(figure.data[0].y)
-    assert labels[-1] == "R10 土地流转减收" and labels[-2] == "R9 其他原因减收"
+    assert labels[-1] == "土地流转减收" and labels[-2] == "其他原因减收"
     assert list(figure.data[0].x)[-1] == 1  # one household
 
 

@@ -167,7 +167,9 @@ def test_measure_stats_by_hand():
     # Recommended: N2 (R1), N3 (R2) → M2; nobody else in the sample.
     assert m2["推荐户数"] == 2
     m1 = district.filter(pl.col("措施代码") == "M1").row(0, named=True)
-    assert (m1["推荐户数"], m1["户数"]) == (1, 1)  # N1 recommended and in place
+    # N1 (weak labour: a public-welfare post) recommended and in place; B2 (full labour, 务工减收)
+    # is recommended the 区人社局's job placement
+    assert (m1["推荐户数"], m1["户数"]) == (2, 1)
     # Every village lists the five measures too.
     assert stats.filter(pl.col("村") == "北山村")["措施代码"].to_list() == list(
         MEASURE_CODES

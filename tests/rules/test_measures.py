@@ -347,11 +347,17 @@ LOSS = {
 @pytest.mark.parametrize(
     ("measure", "hit", "neighbour"),
     [
-        # R3 with weak labour → M1; the same loss with only full labour does not get M1.
+        # R3 with weak labour → M1 (a post); full labour gets M1 too (job placement, below),
+        # but a 经营减收 household with full labour does not.
         (
             "M1",
             {"risks": ("R3",), "弱劳动力或半劳动力人数": 1},
+            {"risks": ("R1",), "劳动力人数": 2},
+        ),
+        (
+            "M1",
             {"risks": ("R3",), "劳动力人数": 2},
+            {"risks": ("R1",), "劳动力人数": 2},
         ),
         (
             "M1",
@@ -682,3 +688,16 @@ def test_a_measure_in_place_dated_after_the_as_of_date_is_a_finding():
     assert found["行号"].to_list() == [2]  # 计划 in the future is a plan; no date is no claim
     assert found["代码"].to_list() == ["W402"] and found["列"].to_list() == ["落实日期"]
     assert "2031-08-01" in found["原因"][0] and "2022-08-20" in found["原因"][0] and "第2行" in found["原因"][0]
+
+
+def test_a_gap_closed_to_the_fen_is_closed():
+    # (10,000.10 − 8,833.43…) × 3 is 3,500.0000000000036 in floating point: the gap is 3,500 元
+    # to the fen, and a planned gain of 3,500 元 closes it (issue 11: "能恢复 否", 尚需 9e-13).
+    hh = households(household("even", last=10000.1, this=8833.433333333333, members=3))
+    got, _ = _attached(hh, measures(("even", "M1", 3500.0, "计划")))
+    row = got.row(0, named=True)
+    assert row["收入缺口"] == 3500.0 and row["预计增收合计"] == 3500.0
+    assert row["预计能恢复"] is True
+    # one fen short is not closed
+    got, _ = _attached(hh, measures(("even", "M1", 3499.99, "计划")))
+    assert got.row(0, named=True)["预计能恢复"] is False
