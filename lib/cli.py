@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from lib.interactive.session import record_last_run
 from lib.io.folders import disk_message, writable_folder
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -73,6 +74,7 @@ def cmd_report(args) -> int:
         policy_path=args.policy,
         years=_years(args.years),
     )
+    record_last_run("report", args.input, args.policy, _years(args.years))  # what the notebooks read by default
     return EXIT_FAILED if result.failed else EXIT_OK
 
 
@@ -104,6 +106,7 @@ def cmd_demo(args) -> int:
     path = write_demo(args.input, seed=args.seed)
     policy = write_demo_policy(Path(args.input).with_name(DEMO_POLICY_NAME))
     print(f"已生成演示数据：{path}；本地政策参数：{policy}")
+    record_last_run("demo", path, policy)  # the notebooks read the same input and policy by default
     # analysed once: the per-household results for Excel users and every report come from it
     analysis = analyse_input(path, policy)
     write_results(analysis, args.processed)
