@@ -204,7 +204,7 @@ def risk_counts(households: pl.DataFrame, risks: pl.DataFrame) -> pl.DataFrame:
 # The household list as shown: each money column says whether it is per person or per household.
 PER_PERSON, PER_HOUSEHOLD = "（元/人）", "（元/户）"
 TABLE_COLUMNS = (
-    "户编号", "村", "户主姓名", "户类型", "监测对象类别", "家庭人口数",
+    "户编号", "村", "户主姓名", "户类型", "监测对象类别", "本年家庭人口数",
     f"上年人均纯收入{PER_PERSON}", f"本年人均纯收入{PER_PERSON}", f"人均纯收入变化{PER_PERSON}",
     "收入研判", "预警等级", "减收风险点", f"收入缺口{PER_HOUSEHOLD}", "推荐措施", "已有措施", "措施状态",
 )
@@ -215,7 +215,7 @@ def household_table(households: pl.DataFrame) -> pl.DataFrame:
     measures by name, empty 户类型 / 监测对象类别 under the filters' labels."""
     return households.select(
         "户编号", "村", "户主姓名",
-        _labelled("户类型", NOT_GIVEN), _labelled("监测对象类别", NOT_MONITORED), "家庭人口数",
+        _labelled("户类型", NOT_GIVEN), _labelled("监测对象类别", NOT_MONITORED), "本年家庭人口数",
         pl.col("上年人均纯收入").alias(f"上年人均纯收入{PER_PERSON}"),
         pl.col("本年人均纯收入").alias(f"本年人均纯收入{PER_PERSON}"),
         pl.col("人均纯收入变化").alias(f"人均纯收入变化{PER_PERSON}"),
