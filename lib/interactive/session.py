@@ -276,9 +276,12 @@ def open_session(namespace: dict, notebook: str, root: Path = PROJECT_ROOT) -> S
     from lib.rules.analysis import analyze
     from lib.rules.income import YearsError
 
+    from IPython import get_ipython
+
     from lib.present.notebook import setup_notebook
 
-    setup_notebook()  # plotly offline, Chinese fonts
+    if get_ipython() is not None:  # in a notebook: plotly offline, Chinese fonts (not in a test process)
+        setup_notebook()
     if notebook not in NOTEBOOK_PARAMETERS:
         raise ParameterError(f"未知的笔记本：{notebook}")
     unknown = unknown_parameters(namespace, notebook)
