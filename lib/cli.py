@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+from lib.interactive.session import record_last_run
 from lib.io.folders import disk_message, writable_folder
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -125,6 +126,8 @@ def cmd_report(args) -> int:
         full_ids_copy=args.full_ids_copy,
         as_of=args.as_of,
     )
+    if len(args.input) == 1:  # what the notebooks read by default
+        record_last_run("report", args.input[0], args.policy, _years(args.years))
     if result.interrupted:
         raise KeyboardInterrupt  # the same one line and exit status as a Ctrl-C elsewhere
     return EXIT_FAILED if result.failed else EXIT_OK
@@ -162,6 +165,7 @@ def cmd_demo(args) -> int:
     path = write_demo(args.input, seed=args.seed)
     policy = write_demo_policy(Path(args.input).with_name(DEMO_POLICY_NAME))
     print(f"已生成演示数据：{path}；本地政策参数：{policy}")
+    record_last_run("demo", path, policy)  # the notebooks read the same input and policy by default
     # analysed once: the per-household results for Excel users and every report come from it
     analysis = analyse_input(path, policy, as_of=args.as_of)
     write_results(analysis, args.processed)

@@ -34,6 +34,12 @@ from lib.present.format import LIST_SEPARATOR, yuan
 
 OPTIMAL, LIST_ORDER = "最优", "名单顺序"
 PLACEMENTS = (OPTIMAL, LIST_ORDER)
+# What the optimal placement maximises first (the other two figures break ties, in this order).
+GOAL_LIFT, GOAL_RESTORE, GOAL_FILL = "越过监测线户数", "恢复上年收入户数", "弥补缺口金额"
+GOALS = (GOAL_LIFT, GOAL_RESTORE, GOAL_FILL)
+# The plan's order: households at risk of returning to poverty (below the monitoring line)
+# first, weak and half labour first among equals.
+PLAN_GOAL = GOAL_LIFT
 POST, INDUSTRY = "公益岗位", "产业收益分配"
 
 # Columns of the chosen-households frame every allocation returns
@@ -53,6 +59,18 @@ class Allocation:
     cost: float  # yuan per year
     unplaced: int = 0  # posts left over (no eligible household the objective values)
     exact: bool = True  # False only when the budget problem was too large for the exact method
+    goal: str = GOAL_RESTORE  # what OPTIMAL maximised first
+
+    @property
+    def filled(self) -> float:
+        """Yuan of 收入缺口 the placements fill: Σ min(gap, amount) over the chosen."""
+        if self.chosen.height == 0:
+            return 0.0
+        return float(self.chosen.select(pl.min_horizontal("收入缺口", "安排金额").sum()).item())
+
+    def result(self, goal: str) -> float:
+        """The allocation's value for ``goal``."""
+        return {GOAL_LIFT: self.lifted, GOAL_RESTORE: self.closed, GOAL_FILL: self.filled}[goal]
 
     @property
     def placed(self) -> int:
@@ -138,8 +156,22 @@ def _chosen_frame(rows: list[dict], amounts: list[float], measure: str) -> tuple
     return pl.DataFrame(records, schema=schema), closed, lifted
 
 
+def _goal_key(goal: str, r: dict, a: bool, b: bool, value: float) -> tuple:
+    """Sort key of a candidate for ``goal``: best first; ties go to weak/half labour, then the
+    smallest gap (closed with the widest margin), then list order."""
+    tail = (-r["弱半劳动力"], r["收入缺口"], r["名单序号"])
+    if goal == GOAL_LIFT:
+        return (-b, -a, *tail)
+    if goal == GOAL_RESTORE:
+        return (-a, -b, *tail)
+    if goal == GOAL_FILL:
+        return (-min(r["收入缺口"], value), -b, *tail)
+    raise ValueError(f"未知的安置目标：{goal}（可用：{'、'.join(GOALS)}）")
+
+
 def allocate_posts(
-    households: pl.DataFrame, posts: int, post_value: float, threshold: float, method: str = OPTIMAL
+    households: pl.DataFrame, posts: int, post_value: float, threshold: float, method: str = OPTIMAL,
+    goal: str = GOAL_RESTORE,
 ) -> Allocation:
     """Place ``posts`` public-welfare posts, each adding ``post_value`` yuan a year.
 
@@ -157,6 +189,12 @@ def allocate_posts(
     changes who is chosen, never the two counts. Posts that would change neither count are
     left unplaced and reported.
 
+    ``goal`` picks which figure comes first. GOAL_RESTORE is the order above (a, then b);
+    GOAL_LIFT swaps it (b, then a; same proof with the roles exchanged); GOAL_FILL maximises
+    Σ min(gap_i, v): each household's value is fixed, so the K largest values are optimal.
+    Each goal's own figure is the sum of the K best fixed values, so it never falls when K
+    or the post's value v grows (every value min(gap, v), [gap ≤ v], [line ≤ v] rises with v).
+
     LIST_ORDER is the baseline a clerk would use: eligible 减收 households in list order,
     then eligible households below the line, whatever their gap.
     """
@@ -164,12 +202,14 @@ def allocate_posts(
         raise ValueError("岗位数和岗位年收入不能为负数")
     cand = needs(households, threshold).filter(pl.col("可上岗"))
     rows = cand.to_dicts()
+    if goal not in GOALS:
+        raise ValueError(f"未知的安置目标：{goal}（可用：{'、'.join(GOALS)}）")
     if method == OPTIMAL:
         scored = []
         for r in rows:
             a, b = _effect(r["收入缺口"], r["距监测线差额"], post_value)
-            if a or b:
-                scored.append(((-a, -b, -r["弱半劳动力"], r["收入缺口"], r["名单序号"]), r))
+            if a or b or (goal == GOAL_FILL and r["收入缺口"] > _EPS):
+                scored.append((_goal_key(goal, r, a, b, post_value), r))
         picked = [r for _, r in sorted(scored, key=lambda t: t[0])[:posts]]
     elif method == LIST_ORDER:
         at_risk = [r for r in rows if r["收入缺口"] > _EPS]
@@ -178,7 +218,7 @@ def allocate_posts(
     else:
         raise ValueError(f"未知的安置方式：{method}（可用：{'、'.join(PLACEMENTS)}）")
     chosen, closed, lifted = _chosen_frame(picked, [post_value] * len(picked), POST)
-    return Allocation(POST, method, chosen, closed, lifted, post_value * len(picked), posts - len(picked))
+    return Allocation(POST, method, chosen, closed, lifted, post_value * len(picked), posts - len(picked), goal=goal)
 
 
 # Budget problems larger than this many DP cells fall back to the greedy (exact for the first

@@ -7,13 +7,17 @@ notebook and ``lib.interactive.widgets`` only call these. A filter left as None 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
 from lib.catalogue import (
+    DECREASE,
     DISTRICT,
+    RED,
     INCOME_KINDS,
     ITEM_NAMES,
     JUDGEMENTS,
@@ -40,6 +44,32 @@ def _labelled(column: str, empty_label: str) -> pl.Expr:
     return pl.col(column).fill_null(empty_label)
 
 
+# 措施状态 of a household, from its measures in the 帮扶措施 sheet.
+IMPLEMENTED_STATE, PLANNED_STATE, NO_MEASURE = "已落实", "仅计划", "无措施"
+MEASURE_STATES = (NO_MEASURE, PLANNED_STATE, IMPLEMENTED_STATE)
+
+
+def measure_state() -> pl.Expr:
+    """已落实 (at least one measure done), 仅计划 (only planned ones) or 无措施."""
+    return (
+        pl.when(pl.col("已落实措施数").fill_null(0) > 0).then(pl.lit(IMPLEMENTED_STATE))
+        .when(pl.col("计划措施数").fill_null(0) > 0).then(pl.lit(PLANNED_STATE))
+        .otherwise(pl.lit(NO_MEASURE))
+    )
+
+
+# The questions analysts ask most, one click each. Each is the condition of a figure of
+# lib.rules.figures, so a quick filter's count is the figure the ledger and briefings show.
+_decrease = pl.col("收入研判") == DECREASE
+_no_measure = pl.col("已有措施").list.len().fill_null(0) == 0
+QUICK_FILTERS: dict[str, pl.Expr] = {
+    "减收且无措施": _decrease & _no_measure,  # 尚无措施的减收户数
+    "红色预警": pl.col("预警等级") == RED,  # 红色预警
+    "应纳未纳": pl.col("应纳未纳").fill_null(False),  # 应纳未纳
+    "缺口未补足": _decrease & ~pl.col("预计能恢复").fill_null(False),  # 缺口未补足户数
+}
+
+
 def filter_households(
     households: pl.DataFrame,
     villages: Iterable[str] | None = None,
@@ -48,13 +78,16 @@ def filter_households(
     risk_codes: Iterable[str] | None = None,
     warning_levels: Iterable[str] | None = None,
     judgements: Iterable[str] | None = None,
+    measure_states: Iterable[str] | None = None,
+    quick: Iterable[str] | None = None,
 ) -> pl.DataFrame:
     """Households matching every given filter (each filter: any of its values).
 
     ``categories`` may contain NOT_MONITORED for households with no 监测对象类别 and
     ``household_types`` NOT_GIVEN for an empty 户类型; ``risk_codes`` keeps households with at
     least one of the codes; ``warning_levels`` never matches a not-surveyed household (its
-    level is empty).
+    level is empty); ``measure_states`` are MEASURE_STATES; every ``quick`` filter named
+    (QUICK_FILTERS) must hold.
     """
     conditions = []
     for column, values, empty in (
@@ -71,6 +104,13 @@ def filter_households(
     codes = _chosen(risk_codes)
     if codes is not None:
         conditions.append(pl.col("风险点代码").list.eval(pl.element().is_in(codes)).list.any())
+    states = _chosen(measure_states)
+    if states is not None:
+        conditions.append(measure_state().is_in(states))
+    for name in _chosen(quick) or ():
+        if name not in QUICK_FILTERS:
+            raise ValueError(f"未知的快捷筛选：{name}")
+        conditions.append(QUICK_FILTERS[name])
     if not conditions:
         return households
     return households.filter(pl.all_horizontal(conditions).fill_null(False))
@@ -88,6 +128,7 @@ def filter_options(households: pl.DataFrame) -> dict[str, list[tuple[str, str]]]
         "risk_codes": [(f"{r.code} {r.label}", r.code) for r in RISK_POINTS],
         "warning_levels": [(w, w) for w in WARNING_LEVELS],
         "judgements": [(j, j) for j in JUDGEMENTS],
+        "measure_states": [(m, m) for m in MEASURE_STATES],
     }
 
 
@@ -160,19 +201,115 @@ def risk_counts(households: pl.DataFrame, risks: pl.DataFrame) -> pl.DataFrame:
     return risk_point_figures(chosen).select("风险点代码", "风险点", "涉及户数", "减收金额")
 
 
+# The household list as shown: each money column says whether it is per person or per household.
+PER_PERSON, PER_HOUSEHOLD = "（元/人）", "（元/户）"
 TABLE_COLUMNS = (
-    "户编号", "村", "户主姓名", "户类型", "监测对象类别", "上年人均纯收入", "本年人均纯收入", "人均纯收入变化",
-    "收入研判", "预警等级", "减收风险点", "推荐措施", "收入缺口",
+    "户编号", "村", "户主姓名", "户类型", "监测对象类别", "本年家庭人口数",
+    f"上年人均纯收入{PER_PERSON}", f"本年人均纯收入{PER_PERSON}", f"人均纯收入变化{PER_PERSON}",
+    "收入研判", "预警等级", "减收风险点", f"收入缺口{PER_HOUSEHOLD}", "推荐措施", "已有措施", "措施状态",
 )
 
 
 def household_table(households: pl.DataFrame) -> pl.DataFrame:
-    """The household list as shown: list columns joined with "；" (M5's own name holds a "、"), measures by name."""
+    """The household list as shown: list columns joined with "；" (M5's own name holds a "、"),
+    measures by name, empty 户类型 / 监测对象类别 under the filters' labels."""
     return households.select(
-        *(c for c in TABLE_COLUMNS if c not in ("减收风险点", "推荐措施")),
+        "户编号", "村", "户主姓名",
+        _labelled("户类型", NOT_GIVEN), _labelled("监测对象类别", NOT_MONITORED), "本年家庭人口数",
+        pl.col("上年人均纯收入").alias(f"上年人均纯收入{PER_PERSON}"),
+        pl.col("本年人均纯收入").alias(f"本年人均纯收入{PER_PERSON}"),
+        pl.col("人均纯收入变化").alias(f"人均纯收入变化{PER_PERSON}"),
+        "收入研判", "预警等级",
         pl.col("减收风险点").list.join(LIST_SEPARATOR),
+        pl.col("收入缺口").alias(f"收入缺口{PER_HOUSEHOLD}"),
         measure_names("推荐措施").list.join(LIST_SEPARATOR),
+        measure_names("已有措施").list.join(LIST_SEPARATOR).alias("已有措施"),
+        measure_state().alias("措施状态"),
     ).select(TABLE_COLUMNS)
+
+
+def search_table(table: pl.DataFrame, text: str = "") -> pl.DataFrame:
+    """Rows of ``table`` where any column contains ``text`` (every row for empty text)."""
+    text = (text or "").strip()
+    if not text:
+        return table
+    hit = pl.any_horizontal(pl.col(c).cast(pl.Utf8).str.contains(text, literal=True) for c in table.columns)
+    return table.filter(hit.fill_null(False))
+
+
+@dataclass(frozen=True)
+class TablePage:
+    rows: pl.DataFrame  # the page's rows
+    matched: int  # rows after the search
+    page: int  # 0-based, clipped to the pages there are
+    pages: int
+
+
+def table_page(table: pl.DataFrame, search: str = "", sort_by: str | None = None, descending: bool = False,
+               page: int = 0, page_size: int = 50) -> TablePage:
+    """One page of the household list: searched, sorted (nulls last), then sliced."""
+    found = search_table(table, search)
+    if sort_by:
+        found = found.sort(sort_by, descending=descending, nulls_last=True, maintain_order=True)
+    pages = max(1, -(-found.height // page_size))
+    page = min(max(page, 0), pages - 1)
+    return TablePage(found.slice(page * page_size, page_size), found.height, page, pages)
+
+
+EXPORT_FOLDER = Path("data/processed/导出")  # under the project root
+
+
+def export_households(table: pl.DataFrame, root: Path, name: str = "筛选户") -> Path:
+    """Write the household list to ``<root>/data/processed/导出/<name>_<time>.xlsx``: inside
+    the project, never beside the shell. Text a spreadsheet would run as a formula is
+    neutralised (the workbook travels)."""
+    from lib.present.format import neutralise_frame
+
+    folder = Path(root) / EXPORT_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d_%H%M%S")
+    path = folder / f"{name}_{stamp}.xlsx"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"{name}_{stamp}_{n}.xlsx"
+    neutralise_frame(table).write_excel(path, worksheet="筛选户", autofit=True)
+    return path
+
+
+# ---------------------------------------------------------------------------------------
+# Trends: every year in the data, not only the compared pair
+# ---------------------------------------------------------------------------------------
+
+TREND_COLUMNS = ("年度", *INCOME_KINDS, "家庭纯收入", "家庭人口数", "人均纯收入", "监测线")
+
+
+def income_trend(data, policy, household_ids: Iterable[str]) -> pl.DataFrame:
+    """Per year of 收入 (all of them), over the given households: the four kinds and net income
+    (yuan, summed), members, per-capita net income (pooled: Σ income ÷ Σ members) and the
+    year's monitoring line (null when the policy has none for that year)."""
+    from lib.rules.income import kind_subtotals, net_income
+
+    ids = list(household_ids)
+    rows = data.income.filter(pl.col("户编号").is_in(ids)).with_columns(*kind_subtotals(policy), net_income(policy))
+    net = net_income(policy).meta.output_name()
+    per_year = (
+        rows.group_by("年度")
+        .agg(*(pl.col(k).sum() for k in INCOME_KINDS), pl.col(net).sum().alias("家庭纯收入"),
+             pl.col("家庭人口数").sum().cast(pl.Float64))
+        .sort("年度")
+    )
+
+    def line(year: int):
+        try:
+            return float(policy.threshold(int(year)))
+        except Exception:  # noqa: BLE001 — a year the policy file does not cover has no line to draw
+            return None
+
+    return per_year.with_columns(
+        pl.when(pl.col("家庭人口数") > 0).then(pl.col("家庭纯收入") / pl.col("家庭人口数")).alias("人均纯收入"),
+        pl.col("年度").map_elements(line, return_dtype=pl.Float64).alias("监测线"),
+    ).select(TREND_COLUMNS)
 
 
 @dataclass(frozen=True)

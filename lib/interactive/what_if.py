@@ -13,11 +13,13 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from lib.interactive.allocation import INDUSTRY, LIST_ORDER, OPTIMAL, PLACEMENTS, POST, Allocation, allocate_posts
-from lib.catalogue import DECREASE, NOT_SURVEYED, RED
-from lib.catalogue import DISTRICT
+from lib.interactive.allocation import (
+    GOAL_FILL, GOAL_LIFT, GOAL_RESTORE, GOALS, INDUSTRY, LIST_ORDER, OPTIMAL, PLACEMENTS, PLAN_GOAL, POST, Allocation,
+    allocate_posts,
+)
+from lib.catalogue import DECREASE, DISTRICT, NOT_SURVEYED, RED
 from lib.policy import Policy
-from lib.present.format import percent, yuan
+from lib.present.format import measure_name, percent, wan_yuan, yuan
 
 POST_ITEM, INDUSTRY_ITEM = "公益岗位收入", "产业收益分配"  # the income items the levers add to
 _EPS = 1e-6  # yuan per person; amounts are sums of floats
@@ -35,6 +37,7 @@ class Levers:
     post_monthly_pay: float = DEFAULT_POST_MONTHLY_PAY  # yuan per post per month
     post_months: int = 12  # months a year the post is paid
     placement: str = OPTIMAL  # OPTIMAL or LIST_ORDER (see lib.interactive.allocation)
+    goal: str = PLAN_GOAL  # what the optimal placement maximises first (GOALS)
     industry_per_household: float = 0.0  # yuan/year to each household with no labour at all
     dibao_standard: float | None = None  # this year's 低保 standard, yuan per person per year
     monitoring_threshold: float | None = None  # this year's monitoring line
@@ -47,6 +50,8 @@ class Levers:
             raise ValueError(f"公益岗位月数应在 1–12 之间，实际为 {self.post_months}")
         if self.placement not in PLACEMENTS:
             raise ValueError(f"未知的安置方式：{self.placement}（可用：{'、'.join(PLACEMENTS)}）")
+        if self.goal not in GOALS:
+            raise ValueError(f"未知的安置目标：{self.goal}（可用：{'、'.join(GOALS)}）")
 
     @property
     def post_value(self) -> float:
@@ -62,7 +67,7 @@ class Levers:
         unchanged = "不变"
         return [
             ("新增公益岗位", f"{self.posts} 个，每岗 {yuan(self.post_monthly_pay)}/月 × {self.post_months} 个月"),
-            ("岗位安置方式", self.placement),
+            ("岗位安置方式", f"按{self.goal}最多安置" if self.placement == OPTIMAL else "按减收户名单顺序安置"),
             ("无劳动力户产业收益分配", f"{yuan(self.industry_per_household)}/户/年"),
             ("本年低保标准", unchanged if self.dibao_standard is None else f"{yuan(self.dibao_standard)}/人/年"),
             ("本年监测线", unchanged if self.monitoring_threshold is None else f"{yuan(self.monitoring_threshold)}/人/年"),
@@ -83,6 +88,7 @@ class Scenario:
     posts: Allocation  # who got the posts, why
     industry: pl.DataFrame  # 户编号, 村, 安排金额: households given the industry distribution
     comparison: pl.DataFrame  # COMPARISON_COLUMNS per village, then the 全区 row
+    base: object = None  # Analysis with the rule levers only (no added income): what they alone changed
 
     @property
     def district(self) -> dict:
@@ -90,7 +96,7 @@ class Scenario:
 
 
 COMPARISON_COLUMNS = (
-    "村", "调整前减收户", "调整后减收户", "恢复上年收入户", "调整前红色预警户", "调整后红色预警户",
+    "村", "调整前减收户", "调整后减收户", "恢复上年收入户", "越过监测线户", "调整前红色预警户", "调整后红色预警户",
     "调整前收入缺口", "调整后收入缺口", "弥补缺口", "新增公益岗位", "产业分配户", "投入成本",
 )
 
@@ -132,10 +138,14 @@ def industry_recipients(households: pl.DataFrame, amount: float) -> pl.DataFrame
     return chosen.select("户编号", "村", pl.lit(float(amount)).alias("安排金额"))
 
 
-def compare(before, after, posts: Allocation, industry: pl.DataFrame) -> pl.DataFrame:
-    """Before/after by village and for the district (COMPARISON_COLUMNS)."""
+def compare(before, after, posts: Allocation, industry: pl.DataFrame, threshold: float | None = None) -> pl.DataFrame:
+    """Before/after by village and for the district (COMPARISON_COLUMNS). 越过监测线户: below
+    this year's line (``threshold``, the scenario's; default the rules' own) before, at or
+    above it after."""
+    line = after.policy.threshold(after.year_this) if threshold is None else threshold
     b = before.households.select(
-        "户编号", "村", "收入研判", "预警等级", pl.col("收入缺口").fill_null(0.0), "上年人均纯收入"
+        "户编号", "村", "收入研判", "预警等级", pl.col("收入缺口").fill_null(0.0), "上年人均纯收入",
+        pl.col("本年人均纯收入").alias("前本年人均"),
     )
     a = after.households.select(
         "户编号",
@@ -156,6 +166,7 @@ def compare(before, after, posts: Allocation, industry: pl.DataFrame) -> pl.Data
         (pl.col("收入研判") == DECREASE).sum().alias("调整前减收户"),
         (pl.col("后研判") == DECREASE).sum().alias("调整后减收户"),
         restored.fill_null(False).sum().alias("恢复上年收入户"),
+        ((pl.col("前本年人均") < line - _EPS) & (pl.col("后本年人均") >= line - _EPS)).fill_null(False).sum().alias("越过监测线户"),
         (pl.col("预警等级") == RED).sum().alias("调整前红色预警户"),
         (pl.col("后预警") == RED).sum().alias("调整后红色预警户"),
         pl.col("收入缺口").sum().alias("调整前收入缺口"),
@@ -191,14 +202,13 @@ def run_scenario(data, policy: Policy, levers: Levers, years: tuple[int, int] | 
     pair = (before.year_last, before.year_this)
     new_policy = scenario_policy(policy, levers, before.year_this)
     base = analyze(data, new_policy, years=pair) if levers.changes_policy else before
-    posts = allocate_posts(
-        base.households, levers.posts, levers.post_value, new_policy.threshold(before.year_this), levers.placement
-    )
+    line = new_policy.threshold(before.year_this)
+    posts = allocate_posts(base.households, levers.posts, levers.post_value, line, levers.placement, levers.goal)
     industry = industry_recipients(base.households, levers.industry_per_household)
     changed = add_income(data, before.year_this, POST_ITEM, posts.chosen.select("户编号", "安排金额"))
     changed = add_income(changed, before.year_this, INDUSTRY_ITEM, industry.select("户编号", "安排金额"))
     after = analyze(changed, new_policy, years=pair) if (posts.placed or industry.height or levers.changes_policy) else base
-    return Scenario(levers, new_policy, before, after, posts, industry, compare(before, after, posts, industry))
+    return Scenario(levers, new_policy, before, after, posts, industry, compare(before, after, posts, industry, line), base)
 
 
 def compare_placements(data, policy: Policy, levers: Levers = PLAN_PRESET, years=None, before=None) -> pl.DataFrame:
@@ -244,8 +254,157 @@ def plan_note(placements: pl.DataFrame, levers: Levers = PLAN_PRESET) -> str:
     return head + body + tail
 
 
+# ---------------------------------------------------------------------------------------
+# The placement goal: what each goal gives for the same posts, and what it costs in the others
+# ---------------------------------------------------------------------------------------
+
+# Each goal's figure in the district row of a comparison, and how a sentence counts it.
+GOAL_FIGURES = {GOAL_LIFT: "越过监测线户", GOAL_RESTORE: "恢复上年收入户", GOAL_FILL: "弥补缺口"}
+GOAL_PHRASES = {GOAL_LIFT: "越过监测线的户", GOAL_RESTORE: "恢复到上年收入的减收户", GOAL_FILL: "弥补的收入缺口"}
+GOAL_COLUMNS = ("安置目标", "安置岗位", "越过监测线户", "恢复上年收入户", "弥补缺口", "调整后减收户", "调整后红色预警户", "投入成本")
+
+
+def compare_goals(data, policy: Policy, levers: Levers = PLAN_PRESET, years=None, before=None) -> pl.DataFrame:
+    """The same posts placed for each goal, and in list order, side by side (GOAL_COLUMNS; the
+    goal of ``levers`` first). The rows are district figures of ``run_scenario``."""
+    from lib.rules.analysis import analyze
+
+    if before is None:
+        before = analyze(data, policy, years=years)
+    goals = [levers.goal, *(g for g in GOALS if g != levers.goal)]
+    rows = []
+    for goal, method in [*((g, OPTIMAL) for g in goals), (levers.goal, LIST_ORDER)]:
+        s = run_scenario(data, policy, replace(levers, goal=goal, placement=method), before=before)
+        d = s.district
+        rows.append({"安置目标": goal if method == OPTIMAL else "按名单顺序", "安置岗位": s.posts.placed,
+                     **{c: d[c] for c in GOAL_COLUMNS[2:]}})
+    return pl.DataFrame(rows).select(GOAL_COLUMNS)
+
+
+def _amount(goal: str, value: float) -> str:
+    return wan_yuan(value) if goal == GOAL_FILL else f"{int(value)} 户"
+
+
+def goal_tradeoffs(goals: pl.DataFrame, chosen: str) -> list[str]:
+    """One sentence per other goal that would give more of some figure than ``chosen`` and
+    less of another: what is traded for what."""
+    by = {r["安置目标"]: r for r in goals.to_dicts()}
+    mine = by[chosen]
+    sentences = []
+    for other in GOALS:
+        if other == chosen or other not in by:
+            continue
+        theirs = by[other]
+        gains = [g for g in GOALS if theirs[GOAL_FIGURES[g]] > mine[GOAL_FIGURES[g]] + _EPS]
+        losses = [g for g in GOALS if theirs[GOAL_FIGURES[g]] < mine[GOAL_FIGURES[g]] - _EPS]
+        if not gains:
+            continue
+        more = "、".join(f"{GOAL_PHRASES[g]}多 {_amount(g, theirs[GOAL_FIGURES[g]] - mine[GOAL_FIGURES[g]])}" for g in gains)
+        less = "、".join(f"{GOAL_PHRASES[g]}少 {_amount(g, mine[GOAL_FIGURES[g]] - theirs[GOAL_FIGURES[g]])}" for g in losses)
+        sentences.append(f"若改以{other}为目标，{more}" + (f"，但{less}" if less else "") + "。")
+    return sentences
+
+
+def conclusion(scenario: Scenario, goals: pl.DataFrame | None = None) -> str:
+    """The page's first paragraph: what the scenario gives, in the leaders' words."""
+    lv, d = scenario.levers, scenario.district
+    how = f"以{lv.goal}最多为安置目标" if lv.placement == OPTIMAL else "按减收户名单顺序安置"
+    parts = []
+    if lv.posts:
+        parts.append(
+            f"新增 {lv.posts} 个公益岗位（每岗 {yuan(lv.post_monthly_pay)}/月 × {lv.post_months} 个月，{how}），"
+            f"实际安置 {scenario.posts.placed} 户"
+            + (f"，{scenario.posts.unplaced} 个岗位没有能见效的户可安置" if scenario.posts.unplaced else "")
+        )
+    if scenario.industry.height:
+        parts.append(f"{scenario.industry.height} 户无劳动力户每户每年增加产业收益分配 {yuan(lv.industry_per_household)}")
+    rule = [t for t in lv.table()[3:] if t[1] != "不变"]
+    if rule:
+        parts.append("调整" + "、".join(f"{k}为{v}" for k, v in rule))
+    head = "；".join(parts) if parts else "不做任何调整"
+    body = (
+        f"。结果：{d['越过监测线户']} 户越过监测线，{d['恢复上年收入户']} 户减收户恢复到上年收入，"
+        f"弥补收入缺口 {wan_yuan(d['弥补缺口'])}；减收户由 {d['调整前减收户']} 户变为 {d['调整后减收户']} 户，"
+        f"红色预警户由 {d['调整前红色预警户']} 户变为 {d['调整后红色预警户']} 户；每年投入 {wan_yuan(d['投入成本'])}。"
+    )
+    trade = "".join(goal_tradeoffs(goals, lv.goal)) if goals is not None and lv.placement == OPTIMAL and lv.posts else ""
+    return head + body + trade
+
+
+# ---------------------------------------------------------------------------------------
+# What each rule lever changed
+# ---------------------------------------------------------------------------------------
+
+DIBAO_CHANGE_COLUMNS = ("户编号", "村", "户主姓名", "低保核算人均收入", "调整前低于低保标准", "调整后低于低保标准",
+                        "调整前推荐兜底保障", "调整后推荐兜底保障")
+
+
+def dibao_changes(before, after) -> pl.DataFrame:
+    """Households whose 低保 check (低于低保标准) or M3 recommendation differs between the two
+    analyses (DIBAO_CHANGE_COLUMNS, 是/否 as text): what a 低保标准 change did."""
+    def view(analysis, prefix):
+        return analysis.households.select(
+            "户编号",
+            pl.col("低于低保标准").fill_null(False).alias(f"{prefix}低于低保标准"),
+            pl.col("推荐措施").list.contains("M3").fill_null(False).alias(f"{prefix}推荐兜底保障"),
+        )
+    joined = (
+        before.households.select("户编号", "村", "户主姓名", "低保核算人均收入")
+        .join(view(before, "调整前"), on="户编号")
+        .join(view(after, "调整后"), on="户编号")
+        .filter((pl.col("调整前低于低保标准") != pl.col("调整后低于低保标准"))
+                | (pl.col("调整前推荐兜底保障") != pl.col("调整后推荐兜底保障")))
+    )
+    flags = [c for c in DIBAO_CHANGE_COLUMNS if c.startswith("调整")]
+    return joined.with_columns(pl.col(flags).replace_strict({True: "是", False: "否"}, return_dtype=pl.Utf8)).select(DIBAO_CHANGE_COLUMNS)
+
+
+def _count_of(analysis, expr: pl.Expr) -> int:
+    return int(analysis.households.select(expr.fill_null(False).sum()).item())
+
+
+# What each lever changes, said once for the sliders and the page.
+LEVER_NOTES = {
+    "posts": "给有劳动能力的户各安置一个公益岗位，岗位年收入计入本年公益岗位收入",
+    "post_monthly_pay": "每个岗位每月的补贴，岗位年收入 = 月补贴 × 在岗月数",
+    "post_months": "岗位每年发放几个月",
+    "goal": "最优安置时先让哪一项最多，其余两项依次兼顾；弱劳动力、半劳动力优先",
+    "industry_per_household": "给每户无劳动力户增加本年产业收益分配（差异化分配）",
+    "dibao_standard": f"只改变低保核算（是否低于低保标准）和{measure_name('M3')}推荐，不改变收入研判和预警",
+    "monitoring_threshold": "改变红色预警、应纳未纳和越过监测线的判断",
+    "flat_band": "改变增收、持平、减收的划分",
+}
+
+
+def lever_effects(scenario: Scenario) -> dict[str, str]:
+    """For each lever, one sentence on what it did in this scenario (keys of LEVER_NOTES)."""
+    s, b = scenario, scenario.before
+    a = s.base if s.base is not None else s.after  # the rule levers' own effect, without the added income
+    post_value = s.levers.post_value
+    dibao = dibao_changes(b, a).height
+    red = pl.col("预警等级") == RED
+    flat, decrease = pl.col("收入研判") == "持平", pl.col("收入研判") == DECREASE
+    placed = (
+        f"安置 {s.posts.placed} 户（每户每年增收 {yuan(post_value)}）：{s.posts.lifted} 户越过监测线，"
+        f"{s.posts.closed} 户恢复上年收入，弥补缺口 {wan_yuan(s.posts.filled)}"
+    ) if s.posts.placed else "未安置公益岗位"
+    return {
+        "posts": placed,
+        "post_monthly_pay": f"每岗年收入 {yuan(post_value)}，公益岗位年投入 {wan_yuan(s.posts.cost)}",
+        "post_months": f"每岗年收入 {yuan(post_value)}",
+        "goal": f"当前目标：{s.levers.goal}" if s.levers.placement == OPTIMAL else "当前按名单顺序安置，不按目标",
+        "industry_per_household": (f"{s.industry.height} 户无劳动力户，年投入 {wan_yuan(float(s.industry['安排金额'].sum()))}"
+                                   if s.industry.height else "未安排产业收益分配"),
+        "dibao_standard": f"{dibao} 户的低保核算结果或{measure_name('M3')}推荐发生变化（名单见下）",
+        "monitoring_threshold": (f"红色预警户 {_count_of(b, red)} → {_count_of(a, red)}；应纳未纳 "
+                                 f"{_count_of(b, pl.col('应纳未纳'))} → {_count_of(a, pl.col('应纳未纳'))}"),
+        "flat_band": (f"持平户 {_count_of(b, flat)} → {_count_of(a, flat)}；减收户 {_count_of(b, decrease)} → {_count_of(a, decrease)}"),
+    }
+
+
 __all__ = [
     "DEFAULT_POST_MONTHLY_PAY", "DISTRICT", "INDUSTRY", "Levers", "PLAN_PRESET", "POST", "Scenario",
     "COMPARISON_COLUMNS", "add_income", "compare", "compare_placements", "industry_recipients", "plan_note",
-    "run_scenario", "scenario_policy",
+    "run_scenario", "scenario_policy", "GOAL_COLUMNS", "GOAL_FIGURES", "LEVER_NOTES", "compare_goals", "conclusion",
+    "dibao_changes", "goal_tradeoffs", "lever_effects",
 ]

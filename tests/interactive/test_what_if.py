@@ -1,12 +1,13 @@
 """lib.interactive.what_if: levers change the right figures, on a hand-made district and a generated one."""
 
+import re
 from pathlib import Path
 
 import polars as pl
 import pytest
 from factories import household, income_row, input_data
 
-from lib.interactive.allocation import LIST_ORDER, OPTIMAL
+from lib.interactive.allocation import GOAL_RESTORE, LIST_ORDER, OPTIMAL
 from lib.rules.analysis import analyze
 from lib.catalogue import SOURCE_ROW
 from lib.demo.district import generate_households
@@ -75,7 +76,7 @@ def test_no_levers_change_nothing(small):
 
 def test_two_posts_optimal_by_hand(small):
     data, before = small
-    s = run_scenario(data, POLICY, Levers(posts=2), before=before)
+    s = run_scenario(data, POLICY, Levers(goal=GOAL_RESTORE, posts=2), before=before)
     # B (closes and crosses the line, weak labour) then A; C's gap is beyond one post; D has no labour
     assert s.posts.chosen["户编号"].to_list() == ["B", "A"]
     east = s.comparison.filter(pl.col("村") == "东村").row(0, named=True)
@@ -93,13 +94,13 @@ def test_two_posts_optimal_by_hand(small):
 
 def test_list_order_places_c_first_and_restores_fewer(small):
     data, before = small
-    s = run_scenario(data, POLICY, Levers(posts=2, placement=LIST_ORDER), before=before)
+    s = run_scenario(data, POLICY, Levers(goal=GOAL_RESTORE, posts=2, placement=LIST_ORDER), before=before)
     assert s.posts.chosen["户编号"].to_list() == ["C", "A"]
     assert district(s)["恢复上年收入户"] == 1 and district(s)["调整后减收户"] == 3
-    table = compare_placements(data, POLICY, Levers(posts=2), before=before)
+    table = compare_placements(data, POLICY, Levers(goal=GOAL_RESTORE, posts=2), before=before)
     assert table["安置方式"].to_list() == [OPTIMAL, LIST_ORDER]
     assert table["恢复上年收入户"].to_list() == [2, 1] and table["投入成本"].to_list() == [12000.0, 12000.0]
-    note = plan_note(table, Levers(posts=2))
+    note = plan_note(table, Levers(goal=GOAL_RESTORE, posts=2))
     assert "2 个公益岗位" in note and "按最优选择安置，2 户" in note and "按名单顺序安置，1 户" in note and "多恢复 1 户" in note
 
 
@@ -146,7 +147,7 @@ def test_add_income_touches_only_that_year_and_item():
 
 def test_levers_are_validated():
     with pytest.raises(ValueError):
-        Levers(posts=-1)
+        Levers(goal=GOAL_RESTORE, posts=-1)
     with pytest.raises(ValueError, match="1–12"):
         Levers(post_months=13)
     with pytest.raises(ValueError, match="未知的安置方式"):
@@ -173,7 +174,7 @@ def test_more_posts_never_increase_decrease_households(generated):
     previous = {OPTIMAL: None, LIST_ORDER: None}
     for k in (0, 1, 3, 6):
         for method in (OPTIMAL, LIST_ORDER):
-            levers = Levers(posts=k, post_monthly_pay=400, post_months=10, placement=method)
+            levers = Levers(goal=GOAL_RESTORE, posts=k, post_monthly_pay=400, post_months=10, placement=method)
             s = run_scenario(data, POLICY, levers, before=before)
             d = district(s)
             assert d["调整后减收户"] <= d["调整前减收户"]
@@ -186,7 +187,7 @@ def test_more_posts_never_increase_decrease_households(generated):
             # the rules engine agrees with the allocation's own count
             assert d["恢复上年收入户"] == s.posts.closed
             assert s.comparison.filter(pl.col("村") != DISTRICT)["投入成本"].sum() == d["投入成本"]
-        best, listed = (run_scenario(data, POLICY, Levers(posts=k, placement=m), before=before) for m in (OPTIMAL, LIST_ORDER))
+        best, listed = (run_scenario(data, POLICY, Levers(goal=GOAL_RESTORE, posts=k, placement=m), before=before) for m in (OPTIMAL, LIST_ORDER))
         assert best.district["恢复上年收入户"] >= listed.district["恢复上年收入户"]
 
 
@@ -203,6 +204,19 @@ def small_workbook(folder: Path) -> Path:
 
     f = generate_households(40, seed=3)
     return write_input_workbook(folder / "小区.xlsx", f["households"], f["income"], f["measures"])
+
+
+# Words of the code that a leader's page must not show (the page is read, not run).
+CODE_WORDS = re.compile(r"what-if|lib/|\.py\b|interactive|None|placement|True|False|_path|\b[MR]\d\b")
+
+
+def code_words(html: str) -> list[str]:
+    """Code words in the text a reader sees (scripts, styles and tags left out)."""
+    import html as html_module
+
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    text = html_module.unescape(re.sub(r"<[^>]+>", " ", text))
+    return [text[max(0, m.start() - 30): m.end() + 30] for m in CODE_WORDS.finditer(text)]
 
 
 def outputs_text(nb) -> str:
@@ -232,9 +246,12 @@ def test_what_if_notebook_runs_to_a_static_html(tmp_path):
     )
     nb = nbformat.read(out, as_version=4)
     text = outputs_text(nb)
-    assert "新增公益岗位 | 3 个，每岗 500 元/月 × 12 个月" in text
-    assert "方案安排 4 个公益岗位" in text and "按名单顺序安置" in text
+    assert "3 个，每岗 500 元/月 × 12 个月" in text
+    first = next(o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "结论" in first["data"]["text/html"] and "新增 3 个公益岗位" in first["data"]["text/html"]  # conclusion first
+    assert "按名单顺序" in text and "越过监测线户数" in text and "弥补缺口金额" in text  # the goals side by side
     assert "widget-view" not in nbformat.writes(nb)  # no widgets in the static run
     report = notebook_to_html(out, tmp_path / "what_if.html", "假设分析")
     html = report.path.read_text(encoding="utf-8")
     assert "调整前后对比" in html and "恢复上年收入户" in html and "plotly" in html.lower()
+    assert code_words(html) == []

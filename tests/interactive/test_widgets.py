@@ -6,7 +6,7 @@ from plotly.callbacks import Points
 from test_what_if import POLICY, small_data
 
 import lib.interactive.widgets as widgets
-from lib.interactive.allocation import LIST_ORDER
+from lib.interactive.allocation import GOAL_RESTORE, LIST_ORDER
 from lib.rules.analysis import analyze
 from lib.catalogue import JUDGEMENTS
 from lib.interactive.what_if import DISTRICT, PLAN_PRESET, Levers, run_scenario
@@ -27,11 +27,11 @@ def trace(fig, name):
 def test_explore_starts_with_everyone(small):
     app = explore_widget(small[1])
     assert app.filtered.height == 5 and "符合条件 5 户" in app.count.value
-    assert [t.name for t in app.fig_villages.data] == list(JUDGEMENTS)
-    assert list(trace(app.fig_villages, "减收").x) == ["东村", "西村"]
-    assert list(trace(app.fig_villages, "减收").y) == [3, 1]  # C, A, B | D
+    assert [t.name for t in app.figures["villages"].data] == list(JUDGEMENTS)
+    assert list(trace(app.figures["villages"], "减收").x) == ["东村", "西村"]
+    assert list(trace(app.figures["villages"], "减收").y) == [3, 1]  # C, A, B | D
     assert all(f"户主{h}" in app.table.value for h in "ABCDE")
-    assert app.household.value == "C"  # the first of the list
+    assert app.household_id == "C"  # the first of the list
     assert "务工收入" in app.detail.value
 
 
@@ -39,50 +39,50 @@ def test_village_filter_updates_charts_table_and_drill_down(small):
     app = explore_widget(small[1])
     app.villages.value = ("西村",)
     assert sorted(app.filtered["户编号"].to_list()) == ["D", "E"]
-    assert list(trace(app.fig_villages, "增收").x) == ["西村"] and list(trace(app.fig_villages, "增收").y) == [1]
+    assert list(trace(app.figures["villages"], "增收").x) == ["西村"] and list(trace(app.figures["villages"], "增收").y) == [1]
     assert "户主E" in app.table.value and "户主A" not in app.table.value
-    assert [v for _, v in app.household.options] == ["D", "E"] and app.household.value == "D"
+    assert list(app._labels.values()) == ["D", "E"] and app.household_id == "D"
     assert "西村" in app.detail.value and "产业收益分配" in app.detail.value
     app.income_item.value = "务工收入"
-    assert list(trace(app.fig_income, "上年").y) == [10000.0] and list(trace(app.fig_income, "本年").y) == [12000.0]
-    assert "务工收入" in app.fig_income.layout.title.text
+    assert list(trace(app.figures["income"], "上年").y) == [1.0] and list(trace(app.figures["income"], "本年").y) == [1.2]  # 万元
+    assert "务工收入" in app.figures["income"].layout.title.text
 
 
 def test_risk_and_level_filters(small):
     app = explore_widget(small[1])
     app.risk_codes.value = ("R4",)  # B lost its public-welfare post
     assert app.filtered["户编号"].to_list() == ["B"]
-    risks = app.fig_risks.data[0]
+    risks = app.figures["risks"].data[0]
     b_risks = small[1].risks.filter(pl.col("户编号") == "B")["风险点代码"].to_list()
     assert dict(zip(risks.x, risks.y))["R4 公益岗减收"] == 1 and sum(risks.y) == len(b_risks)
     app.risk_codes.value = ()
     app.warning_levels.value = ("红",)
     assert sorted(app.filtered["户编号"].to_list()) == ["B", "C", "D"]
     app.judgements.value = ("增收",)  # nobody is both red and 增收
-    assert app.filtered.height == 0 and app.household.value is None and app.detail.value == ""
-    assert sum(sum(t.y) for t in app.fig_villages.data) == 0
+    assert app.filtered.height == 0 and app.household_id is None and app.detail.value == ""
+    assert sum(sum(t.y) for t in app.figures["villages"].data) == 0
     app.clear.click()
     assert app.filtered.height == 5 and app.judgements.value == ()
 
 
-def test_clicking_a_village_bar_filters_to_it(small):
+def test_selecting_a_village_filters_to_it(small):
     app = explore_widget(small[1])
-    bar = trace(app.fig_villages, "减收")
-    bar._dispatch_on_click(Points(point_inds=[0], xs=["东村"], ys=[3], trace_name="减收", trace_index=2), None)
+    app.select_village("东村")
     assert app.villages.value == ("东村",) and sorted(app.filtered["户编号"].to_list()) == ["A", "B", "C"]
+    assert "3 户" in app.figures["villages"].layout.title.text  # the title names the filter it shows
 
 
 def test_drill_down_follows_the_dropdown(small):
     app = explore_widget(small[1])
-    app.household.value = "B"
+    app.select_household("B")
     assert "户主B" in app.detail.value and "公益岗位收入" in app.detail.value and "减收" in app.detail.value
 
 
 def test_what_if_sliders_and_preset(small, monkeypatch):
     data, before = small
-    app = what_if_widget(data, POLICY, before=before)
-    assert app.scenario.levers == Levers()
-    assert "减收户 4 → 4" in app.summary.value and "东村" in app.table.value
+    app = what_if_widget(data, POLICY, before=before, levers=Levers(goal=GOAL_RESTORE))
+    assert app.scenario.levers == Levers(goal=GOAL_RESTORE)
+    assert "减收户由 4 户变为 4 户" in app.summary.value and "东村" in app.table.value
     after = trace(app.figure, "调整后减收户")
     assert list(after.x) == ["东村", "西村"] and list(after.y) == [3, 1]
 
@@ -95,9 +95,10 @@ def test_what_if_sliders_and_preset(small, monkeypatch):
     app.preset.click()
     assert len(calls) == 1  # the preset sets every slider and recomputes once
     assert app.scenario.levers == PLAN_PRESET and app.posts.value == 4
+    app.goal.value = GOAL_RESTORE
     # C (gap beyond a post, but the post lifts it over the line), A, B get posts; E needs none
     assert sorted(app.scenario.posts.chosen["户编号"].to_list()) == ["A", "B", "C"]
-    assert "1 个岗位无合适户未安置" in app.summary.value
+    assert "1 个岗位没有能见效的户可安置" in app.summary.value
 
     app.placement.value = LIST_ORDER
     assert app.scenario.posts.chosen["户编号"].to_list() == ["C", "A", "B"]
@@ -113,7 +114,7 @@ def test_what_if_sliders_and_preset(small, monkeypatch):
     assert app.scenario.comparison.filter(pl.col("村") == "西村")["产业分配户"].item() == 1
 
     app.reset.click()
-    assert app.scenario.levers == Levers() and app.posts.value == 0 and app.industry.value == 0
+    assert app.scenario.levers == Levers(goal=GOAL_RESTORE) and app.posts.value == 0 and app.industry.value == 0
 
 
 def test_static_builders(small):
