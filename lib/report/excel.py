@@ -318,7 +318,7 @@ _BIDI = "[" + BIDI_CONTROLS + "]"
 
 def _cell_values(frame: pl.DataFrame) -> pl.DataFrame:
     """Every column as the cells show it: numbers finite (NaN blank, never 0), amounts to the
-    fen, lists joined with '；', booleans 是/否, text without bidi controls."""
+    fen, other numbers to 6 places, lists joined with '；', booleans 是/否, text without bidi controls."""
     exprs = []
     for column, dtype in frame.schema.items():
         col = pl.col(column)
@@ -326,7 +326,9 @@ def _cell_values(frame: pl.DataFrame) -> pl.DataFrame:
             exprs.append(pl.when(col).then(pl.lit("是")).when(~col).then(pl.lit("否")).alias(column))
         elif dtype.is_float():
             finite = pl.when(col.is_finite()).then(col)
-            exprs.append((finite.round(2) if _kind(column, dtype) == "yuan" else finite).alias(column))
+            # shares and indices to 6 places: a cell holds what it shows, not float dust
+            # (-0.009999999999999943 for −1%, whose digits even read like an ID number)
+            exprs.append((finite.round(2) if _kind(column, dtype) == "yuan" else finite.round(6)).alias(column))
         elif isinstance(dtype, pl.List):
             exprs.append(col.list.eval(pl.element().cast(pl.String)).list.join(LIST_SEPARATOR)
                          .str.replace_all(_BIDI, "").alias(column))
