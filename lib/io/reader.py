@@ -93,8 +93,7 @@ def _sheet_by_content(sources: dict[str, Callable[[], Grid | ParquetGrid]], shee
     its columns (every required column of ``sheet`` in its header, the most matches winning)."""
     free = [name for name in sources if name not in taken]
     for name in free:
-        key = sheet_key(name)
-        if any(sheet_key(alias) in key for alias in (sheet, *SHEET_ALIASES[sheet])):
+        if _named_as(name, sheet):
             return name, "按工作表名称"
     required = [c for c in SHEETS[sheet] if c.required]
     best, best_count = None, 0
@@ -114,10 +113,10 @@ def _sheet_note(sheet: str, code: str, reason: pl.Expr) -> pl.DataFrame:
     return pl.select(problem_columns(sheet, pl.lit(None, pl.Int64), "", None, code, reason))
 
 
-def _named_like_roster(sources) -> bool:
-    """A workbook whose 户信息 sheet goes by another of its names (农户信息 …)."""
-    names = [sheet_key(n) for n in sources]
-    return any(sheet_key(alias) in key for key in names for alias in SHEET_ALIASES[SHEET_HOUSEHOLDS])
+def _named_as(name: str, sheet: str) -> bool:
+    """The sheet ``name`` holds ``sheet``'s name or one of its other names (帮扶措施台账, 农户信息 …)."""
+    key = sheet_key(name)
+    return any(sheet_key(alias) in key for alias in (sheet, *SHEET_ALIASES[sheet]))
 
 
 def _export_sources(paths: Sequence[Path]) -> list[system_export.Source]:
@@ -155,7 +154,7 @@ def read_input(paths: str | Path | Sequence[str | Path], years: Mapping[str, int
             raise InputError(f"找不到输入文件或文件夹：{path}")
     if len(paths) == 1:
         sources = _sources(paths[0])
-        if _find_sheet(sources, SHEET_HOUSEHOLDS) is not None or _named_like_roster(sources):
+        if _find_sheet(sources, SHEET_HOUSEHOLDS) is not None or any(_named_as(n, SHEET_HOUSEHOLDS) for n in sources):
             return _read_workbook(paths[0], sources)
     else:
         for path in paths:
