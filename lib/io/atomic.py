@@ -20,6 +20,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+TEMPORARY_GLOB = ".*.tmp*"  # what temporary_sibling names look like (a stopped run's leftovers)
+
+
 def temporary_sibling(path: str | Path) -> Path:
     """A fresh, not yet existing name next to ``path`` that keeps its suffix.
 

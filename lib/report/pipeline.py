@@ -393,10 +393,12 @@ def stop_processes(pool: ProcessPoolExecutor, grace: float = 2.0) -> None:
 
 
 def drop_temporaries(*folders: Path) -> None:
-    """Half-written files of jobs that were stopped (lib.io.atomic writes ".name.pid.hex.tmp.ext")."""
+    """Half-written files of jobs that were stopped (lib.io.atomic's temporary siblings)."""
+    from lib.io.atomic import TEMPORARY_GLOB
+
     for folder in folders:
         if folder.is_dir():
-            for path in folder.rglob(".*.tmp*"):
+            for path in folder.rglob(TEMPORARY_GLOB):
                 path.unlink(missing_ok=True)
 
 
