@@ -15,8 +15,6 @@ import threading
 import time
 from pathlib import Path
 
-from lib.interactive.session import record_last_run
-from lib.io.folders import disk_message, writable_folder
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEMO_INPUT = Path("data/raw/demo.xlsx")
@@ -65,6 +63,7 @@ def cmd_template(args) -> int:
 
 
 def cmd_analyze(args) -> int:
+    from lib.io.folders import writable_folder
     from lib.io.partitions import partition_folders
     from lib.report.pipeline import analyse_input
 
@@ -110,6 +109,7 @@ def write_results(analysis, output) -> None:
 
 
 def cmd_report(args) -> int:
+    from lib.io.folders import writable_folder
     from lib.report.pipeline import check_full_ids_folder, run_report
 
     writable_folder(args.output)
@@ -127,6 +127,8 @@ def cmd_report(args) -> int:
         full_ids_copy=args.full_ids_copy,
         as_of=args.as_of,
     )
+    from lib.interactive.session import record_last_run
+
     if len(args.input) == 1:  # what the notebooks read by default
         record_last_run("report", args.input[0], args.policy, _years(args.years))
     if result.interrupted:
@@ -135,6 +137,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_what_if(args) -> int:
+    from lib.io.folders import writable_folder
     from lib.report.scenario import run_what_if
 
     writable_folder(args.output)
@@ -155,6 +158,7 @@ def cmd_what_if(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from lib.io.folders import writable_folder
     from lib.demo.district import write_demo, write_demo_policy
     from lib.report.pipeline import analyse_input, print_summary, report_from_analysis
     from lib.report.scenario import STEM, run_what_if
@@ -166,6 +170,8 @@ def cmd_demo(args) -> int:
     path = write_demo(args.input, seed=args.seed)
     policy = write_demo_policy(Path(args.input).with_name(DEMO_POLICY_NAME))
     print(f"已生成演示数据：{path}；本地政策参数：{policy}")
+    from lib.interactive.session import record_last_run
+
     record_last_run("demo", path, policy)  # the notebooks read the same input and policy by default
     # analysed once: the per-household results for Excel users and every report come from it
     # The demo is a survey of 2022: its briefings are dated in its own season (mid-August, two
@@ -265,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:  # the disk filled up or a folder was locked while writing
+        from lib.io.folders import disk_message
+
         output = getattr(args, "output", None) or Path(".")
         print(f"错误：{disk_message(exc, Path(output))}", file=sys.stderr)
         return EXIT_BAD_INPUT
