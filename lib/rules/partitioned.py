@@ -107,28 +107,26 @@ def _add(values: list):
     return round(total, 2) if isinstance(total, float) else total
 
 
-def _add_rows(lists: list[list[dict]], key: str, sort: bool) -> list[dict]:
+def _add_rows(lists: list[list[dict]], key: str) -> list[dict]:
+    """Rows with the same ``key`` added, in the order the keys first appear."""
     by_key: dict = {}
     for rows in lists:
         for row in rows:
             by_key.setdefault(row[key], []).append(row)
-    merged = [_add(rows) for rows in by_key.values()]
-    return sorted(merged, key=lambda r: r[key]) if sort else merged
+    return [_add(rows) for rows in by_key.values()]
 
 
-def combine_summary(summaries: list[dict], source: str, figures: list[pl.DataFrame] | None = None) -> dict:
+def combine_summary(summaries: list[dict], source: str, figures: list[pl.DataFrame]) -> dict:
     """summary.json of the whole district from the partitions' (`build_summary` and what
-    `analyze` adds): counts added, shares recomputed, 风险点 by code and 各村 by village
-    (from the partitions' additive figure tables when given: every share and per-capita
-    figure derived again, as a whole-district run derives it)."""
+    `analyze` adds): counts added, shares recomputed, 风险点 by code, and 各村 / 全区 from the
+    partitions' additive figure tables (every share and per-capita figure derived again, as a
+    whole-district run derives it)."""
     combined = _add(summaries)
     for same in ("年度", "监测线"):  # one pair of years and lines for every partition (combine_years)
         combined[same] = summaries[0][same]
     combined["数据来源"] = source
-    combined["风险点"] = _add_rows([s["风险点"] for s in summaries], "代码", sort=False)
-    combined["各村"] = _add_rows([s["各村"] for s in summaries], VILLAGE, sort=True)
-    if figures:
-        *combined["各村"], combined["全区"] = summary_rows(combine_additive(figures))
+    combined["风险点"] = _add_rows([s["风险点"] for s in summaries], "代码")
+    *combined["各村"], combined["全区"] = summary_rows(combine_additive(figures))
     combined["未使用行按代码"] = dict(sorted(combined["未使用行按代码"].items()))
     cover = combined["排查覆盖"]
     cover["排查率"] = _share(cover["已排查户数"], cover["应排查户数"])
