@@ -90,7 +90,7 @@ from lib.catalogue import (
     WAGE,
     Column,
 )
-from lib.codes import InputError, empty_problems
+from lib.codes import InputError, empty_problems, problem_columns
 from lib.io.cells import check_table, fill_lead_units
 from lib.io.inputs import (
     KIND_MEASURES,
@@ -298,11 +298,10 @@ def _try_locate(source: Source, columns: Sequence[Column]) -> Table | None:
 
 
 def _problem_lines(sheet: str, rows: pl.DataFrame, code: pl.Expr, reason: pl.Expr) -> pl.DataFrame:
-    return rows.select(
-        pl.lit(sheet).alias("工作表"), pl.col(SOURCE_ROW).alias("行号"), pl.col("__列").alias("列"),
-        pl.col("__值").alias("值"), code.alias("代码"),
-        pl.concat_str(pl.lit(f"工作表「{sheet}」第"), pl.col(SOURCE_ROW).cast(pl.String), pl.lit("行："), reason).alias("原因"),
-    )
+    return rows.select(problem_columns(
+        sheet, SOURCE_ROW, pl.col("__列"), pl.col("__值"), code,
+        pl.concat_str(pl.lit(f"工作表「{sheet}」第"), pl.col(SOURCE_ROW).cast(pl.String), pl.lit("行："), reason),
+    ))
 
 
 def _normalised(series: pl.Series) -> pl.Series:

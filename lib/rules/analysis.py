@@ -24,13 +24,12 @@ from lib.catalogue import (
     JUDGEMENTS,
     MEASURE_NAMES,
     NEW_ENTRY,
-    REJECT_COLUMNS,
     ROSTER_STATUS_COLUMNS,
     VILLAGE,
     WARNING_LEVELS,
     empty_persons,
 )
-from lib.codes import InputError
+from lib.codes import InputError, empty_problems
 from lib.policy import Policy
 from lib.rules.classify import (
     CHANGE,
@@ -132,9 +131,9 @@ def _complete_roster(households: pl.DataFrame) -> pl.DataFrame:
 
 
 def _problems(*frames: pl.DataFrame) -> pl.DataFrame:
-    schema = {c: (pl.Int64 if c == "行号" else pl.String) for c in REJECT_COLUMNS}
-    parts = [f.select(pl.col(c).cast(t) for c, t in schema.items()) for f in frames if f is not None and f.height]
-    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+    empty = empty_problems()
+    parts = [f.select(pl.col(c).cast(t) for c, t in empty.schema.items()) for f in frames if f is not None and f.height]
+    return pl.concat(parts) if parts else empty
 
 
 def analyze(
