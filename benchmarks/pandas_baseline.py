@@ -810,7 +810,9 @@ def explain(hh: pd.DataFrame, risks: pd.DataFrame, policy: Policy, year_last: in
     with_amount = with_amount.where(~grew, cause + "，恢复上年人均水平需增收" + amount)
     survey_only = phrase + ("（调查：" + cause + "）").fillna("（调查填报）")
     clause = with_amount.where(~np.isnan(lost), survey_only)
-    order = np.lexsort((code.str[1:].astype(int).to_numpy(), -np.nan_to_num(lost, nan=-1.0), risks["_行"].to_numpy()))
+    # biggest loss first, to the fen as the clause shows it; codes by number break ties
+    order = np.lexsort((code.str[1:].astype(int).to_numpy(), -np.nan_to_num(np.round(lost, 2), nan=-1.0),
+                        risks["_行"].to_numpy()))
     sentence = join_in_order(risks["_行"].to_numpy()[order], clause.iloc[order], n, "；")
     return join_present(sentence, per_capita_clause(hh, policy, year_last, year_this), "；")
 

@@ -135,7 +135,9 @@ def risk_sentences(risks: pl.DataFrame) -> pl.LazyFrame:
         .select(
             key,
             CODE,
-            pl.col(LOST).fill_null(-1.0).alias("_序"),
+            # ordered by the amount as the sentence shows it, to the fen: float dust (0.0100…09
+            # against 0.0099…) must not decide between two clauses that both read "0元"
+            pl.col(LOST).round(2).fill_null(-1.0).alias("_序"),
             pl.concat_str("_前", pl.col("_金额").fill_null(""), "_后").alias("_风险说明"),
         )
         # a household's clauses together, biggest loss first (codes, by number, break ties)

@@ -619,3 +619,20 @@ def test_engine_rounds_half_a_yuan_of_cents_up():
 def test_engine_agrees_on_random_districts(case):
     households, income, measures, policy = case
     assert_agree(households, income, policy, input_data(households, income, measures))
+
+
+def test_clauses_with_equal_shown_amounts_follow_the_code_order_in_both():
+    # Found by hypothesis: 经营 and 其他 both fell by 1 fen, one as 0.0099…, the other as
+    # 0.0100…09; both read "0元", so the code order must decide, not the float dust.
+    households = households_frame([{"户编号": "H001", "村": "南岗村", "户类型": "脱贫户", "家庭人口数": 1,
+                                    "劳动力人数": 0, "弱劳动力或半劳动力人数": 0}])
+    income = income_frame([
+        {"户编号": "H001", "年度": 2021, "其他工资性收入": 0.3, "养殖业收入": 0.3},
+        {"户编号": "H001", "年度": 2022, "其他工资性收入": 0.29, "养殖业收入": 0.29,
+         "其他经营收入": 1000.0, "生产经营性支出": 1000.0},
+    ])
+    assert_agree(households, income)
+    from lib.rules.analysis import analyze
+
+    sentence = analyze(input_data(households, income), POLICY).households["说明"][0]
+    assert sentence.index("经营净收入减少") < sentence.index("其他原因减收")
