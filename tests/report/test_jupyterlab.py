@@ -31,7 +31,7 @@ JUPYTER = Path(sys.executable).with_name("jupyter")
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
 TOKEN = "zengshou-lab-test"
 VILLAGE = "南岗村"
-TIMINGS = ROOT / "outputs" / "_lab_test_timings.json"
+TIMINGS = ROOT / "data" / "processed" / "_lab_test_timings.json"  # a developer figure, not for leaders
 
 if not CHROMIUM.exists():
     pytest.skip("需要 Debian 软件包 chromium（/usr/bin/chromium 不存在）", allow_module_level=True)
@@ -206,23 +206,23 @@ def test_explore_and_what_if_in_jupyterlab(lab):
         timings["what_if: open + Run All"] = round(_run_all(page, url, f"{folder}/what_if.ipynb", RESET_SHOWN), 2)
         conclusion = "() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .widget-html p')]" \
                      ".filter(p => p.textContent.startsWith('结论')).map(p => p.textContent).join('|')"
-        moves = [("新增公益岗位（个）", "7"), ("岗位月补贴（元）", "820"), ("每年在岗月数", "10"),
-                 ("无劳动力户产业分配（元/年）", "1500"), ("低保标准（元/人/年）", "7450"),
-                 ("监测线（元/人/年）", "6800"), ("持平区间（比例）", "0.03")]
-        for label, value in moves:
-            old = page.evaluate(conclusion) + page.inner_text(".jp-NotebookPanel:not(.lm-mod-hidden) .widget-vbox")
+        # each lever with what the conclusion then says: the wait ends when the kernel has recomputed,
+        # not when the slider's own readout changed (which would let updates queue up unmeasured)
+        moves = [("新增公益岗位（个）", "7", "新增 7 个公益岗位"), ("岗位月补贴（元）", "820", "820 元/月"),
+                 ("每年在岗月数", "10", "× 10 个月"), ("无劳动力户产业分配（元/年）", "1500", "增加产业收益分配 1,500 元"),
+                 ("低保标准（元/人/年）", "7450", "低保标准为7,450 元/人/年"),
+                 ("监测线（元/人/年）", "6800", "本年监测线为6,800 元/人/年"), ("持平区间（比例）", "0.03", "持平区间为±3.0%")]
+        for label, value, said in moves:
 
             def move(label=label, value=value):
                 box = page.locator(f".jp-NotebookPanel:not(.lm-mod-hidden) .widget-hbox:has(.widget-slider label:has-text('{label}')) input[type=number]").first
                 box.fill(value)
                 box.press("Enter")
 
-            _timed(page, move, f"() => ({conclusion})() + document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .widget-vbox').innerText !== {json.dumps(old)}",
-                   timings, f"what_if: {label} = {value}")
-        for name in ("恢复上年收入户数", "名单顺序"):
-            old = page.evaluate(conclusion)
+            _timed(page, move, f"() => ({conclusion})().includes({json.dumps(said)})", timings, f"what_if: {label} = {value}")
+        for name, said in (("恢复上年收入户数", "以恢复上年收入户数最多为安置目标"), ("名单顺序", "按减收户名单顺序安置")):
             _timed(page, lambda name=name: page.locator(f".jp-NotebookPanel:not(.lm-mod-hidden) .widget-toggle-button:text-is('{name}')").first.click(),
-                   f"() => ({conclusion})() !== {json.dumps(old)}", timings, f"what_if: {name}")
+                   f"() => ({conclusion})().includes({json.dumps(said)})", timings, f"what_if: {name}")
         text = page.evaluate(conclusion)
         assert "新增 7 个公益岗位" in text and "820 元/月 × 10 个月" in text and "7,450 元/人/年" in text
         assert "低保标准（元/人/年）" in page.inner_text(".jp-NotebookPanel:not(.lm-mod-hidden)")
@@ -234,6 +234,7 @@ def test_explore_and_what_if_in_jupyterlab(lab):
         browser.close()
     for path in written:
         path.unlink()
+    TIMINGS.parent.mkdir(parents=True, exist_ok=True)
     TIMINGS.write_text(json.dumps(timings, ensure_ascii=False, indent=1), encoding="utf-8")
     print(json.dumps(timings, ensure_ascii=False, indent=1))
     # under 2 s alone (see the printed timings); 4 s leaves room for the rest of the suite on 2 cores
