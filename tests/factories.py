@@ -133,6 +133,24 @@ def generated_input(count: int, seed: int, villages: pl.DataFrame, **options):
                 for name, frame in frames.items()}
     return input_data(numbered["households"], numbered["income"], numbered["measures"], **options)
 
+def three_year_input(count: int, seed: int, villages: pl.DataFrame, *, earlier: float = 0.9):
+    """A generated district with three years of 收入: the generator's 2022 and 2023, and a 2021
+    made from 2022 by scaling every item by ``earlier`` (same members), so a hand count of any
+    2021 figure is ``earlier`` × its 2022 figure."""
+    from lib.demo.district import generate_households
+
+    frames = generate_households(count, seed, 2022, 2023, villages=villages)
+    income = frames["income"]
+    items = [c for c in ITEM_NAMES if c in income.columns]
+    first = income.filter(pl.col("年度") == 2022).with_columns(
+        pl.lit(2021, dtype=income.schema["年度"]).alias("年度"), *((pl.col(c) * earlier).round(2) for c in items)
+    )
+    frames["income"] = pl.concat([first, income], how="vertical")
+    numbered = {name: frame.with_row_index(SOURCE_ROW, offset=2).with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+                for name, frame in frames.items()}
+    return input_data(numbered["households"], numbered["income"], numbered["measures"])
+
+
 # ---------------------------------------------------------------------------------------
 # The rules stage without the measures (for unit tests of rules and of what builds on them)
 # ---------------------------------------------------------------------------------------

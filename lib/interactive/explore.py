@@ -286,12 +286,19 @@ TREND_COLUMNS = ("年度", *INCOME_KINDS, "家庭纯收入", "家庭人口数", 
 
 def income_trend(data, policy, household_ids: Iterable[str]) -> pl.DataFrame:
     """Per year of 收入 (all of them), over the given households: the four kinds and net income
-    (yuan, summed), members, per-capita net income (pooled: Σ income ÷ Σ members) and the
+    (yuan, summed), members (each year's own, 户信息's where 收入 leaves them blank, as the
+    comparison counts them), per-capita net income (pooled: Σ income ÷ Σ members) and the
     year's monitoring line (null when the policy has none for that year)."""
-    from lib.rules.income import kind_subtotals, net_income
+    from lib.rules.income import kind_subtotals, net_income, year_members
 
     ids = list(household_ids)
-    rows = data.income.filter(pl.col("户编号").is_in(ids)).with_columns(*kind_subtotals(policy), net_income(policy))
+    roster = data.households.select("户编号", pl.col("家庭人口数").alias("_户信息人口"))
+    rows = (
+        data.income.filter(pl.col("户编号").is_in(ids))
+        .join(roster, on="户编号", how="left")
+        .with_columns(*kind_subtotals(policy), net_income(policy),
+                      year_members(pl.col("家庭人口数"), pl.col("_户信息人口")).alias("家庭人口数"))
+    )
     net = net_income(policy).meta.output_name()
     per_year = (
         rows.group_by("年度")

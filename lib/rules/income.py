@@ -236,6 +236,12 @@ def _unused_rows(located: pl.LazyFrame, year_last: int, year_this: int) -> pl.La
     )
 
 
+def year_members(given: pl.Expr, roster: pl.Expr) -> pl.Expr:
+    """A year's own members: 收入.家庭人口数, or 户信息.家庭人口数 when 收入 leaves it blank (or
+    gives a count below 1)."""
+    return pl.when(given >= 1).then(given).otherwise(roster)
+
+
 def _side_by_side(
     households: pl.DataFrame, income: pl.DataFrame, used: pl.DataFrame, policy: Policy, year_last: int, year_this: int
 ) -> pl.DataFrame:
@@ -253,9 +259,8 @@ def _side_by_side(
             how="horizontal",
         )
         .with_columns(
-            # That year's own members; 户信息 when 收入 leaves it blank (or gives a bad count).
             pl.when(pl.col(p + HAS_ROW))
-            .then(pl.when(pl.col(f"{p}_收入人口") >= 1).then(pl.col(f"{p}_收入人口")).otherwise(roster_members))
+            .then(year_members(pl.col(f"{p}_收入人口"), roster_members))
             .cast(pl.Int64)
             .alias(p + MEMBERS)
             for p in (LAST, THIS)

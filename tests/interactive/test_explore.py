@@ -1,5 +1,6 @@
 """lib.interactive.explore: filters and aggregations checked against hand-computed figures."""
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import polars as pl
@@ -235,3 +236,67 @@ def test_explore_notebook_runs_under_papermill(tmp_path):
     assert "小区.xlsx" in text and "（40 户；" in text and "比较年度" in text  # the header says what it reads
     assert "红色预警" in text and "经营减收" in text  # summary, risks
     assert "application/vnd.jupyter.widget-view+json" in nbformat.writes(nb)  # the explore view was built
+
+
+# ---------------------------------------------------------------------------------------
+# Trends over every year of the data (three years here), counted by hand
+# ---------------------------------------------------------------------------------------
+
+def _hand_trend(data, ids) -> dict:
+    """Per year: Σ of each kind (items with their sign), Σ members (收入's, else 户信息's)."""
+    from lib.catalogue import INCOME_ITEMS
+
+    roster = dict(zip(data.households["户编号"], data.households["家庭人口数"]))
+    out: dict = {}
+    for row in data.income.filter(pl.col("户编号").is_in(list(ids))).iter_rows(named=True):
+        year = out.setdefault(row["年度"], {k: 0.0 for k in (*INCOME_KINDS, "人")})
+        for item in INCOME_ITEMS:
+            year[item.kind] += item.sign * (row[item.name] or 0.0)
+        year["人"] += row["家庭人口数"] if (row["家庭人口数"] or 0) >= 1 else roster[row["户编号"]]
+    return out
+
+
+def test_income_trend_covers_every_year_of_a_three_year_district():
+    from factories import three_year_input
+
+    from lib.demo.district import village_table
+    from lib.interactive.explore import income_trend
+    from lib.policy import default_policy
+
+    policy = default_policy()
+    data = three_year_input(120, 5, village_table(120, 5))
+    village = data.households["村"][0]
+    ids = data.households.filter(pl.col("村") == village)["户编号"].to_list()
+    trend = income_trend(data, policy, ids)
+    hand = _hand_trend(data, ids)
+    assert trend["年度"].to_list() == [2021, 2022, 2023] == sorted(hand)
+    for row in trend.iter_rows(named=True):
+        h = hand[row["年度"]]
+        for kind in INCOME_KINDS:
+            assert row[kind] == pytest.approx(h[kind], abs=0.01)
+        assert row["家庭人口数"] == h["人"]
+        assert row["人均纯收入"] == pytest.approx(sum(h[k] for k in INCOME_KINDS) / h["人"], abs=0.01)
+        assert row["监测线"] == policy.threshold(row["年度"])
+    # 2021 was made as 0.9 × 2022, item by item, with the same members
+    y21, y22 = trend.row(0, named=True), trend.row(1, named=True)
+    assert y21["家庭纯收入"] == pytest.approx(0.9 * y22["家庭纯收入"], rel=1e-4)
+
+
+def test_income_trend_takes_members_from_the_roster_when_income_leaves_them_blank():
+    from factories import household, income_row, input_data
+
+    from lib.interactive.explore import income_trend
+    from lib.policy import default_policy
+
+    data = input_data(
+        [household("A", 家庭人口数=4), household("B", 家庭人口数=2)],
+        [income_row("A", 2020, 务工收入=8000), income_row("A", 2021, 务工收入=12000, 家庭人口数=3),
+         income_row("B", 2020, 种植业收入=5000, 生产经营性支出=1000), income_row("B", 2021, 养老金=2400)],
+    )
+    trend = income_trend(data, default_policy(), ["A", "B"])
+    assert trend["家庭人口数"].to_list() == [6.0, 5.0]  # 2020: 4 + 2 from 户信息; 2021: 3 given + 2
+    assert trend["人均纯收入"].to_list() == pytest.approx([(8000 + 4000) / 6, (12000 + 2400) / 5])
+    assert trend["生产经营性收入"].to_list() == [4000.0, 0.0]
+    assert trend["监测线"].to_list() == [default_policy().threshold(2020), default_policy().threshold(2021)]
+    early = income_trend(replace(data, income=data.income.with_columns(pl.col("年度") - 10)), default_policy(), ["A", "B"])
+    assert early["监测线"].to_list() == [None, None]  # no line in the policy for 2010/2011: none is drawn, none invented

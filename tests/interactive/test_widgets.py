@@ -8,7 +8,7 @@ from test_what_if import POLICY, small_data
 import lib.interactive.widgets as widgets
 from lib.interactive.allocation import GOAL_RESTORE, LIST_ORDER
 from lib.rules.analysis import analyze
-from lib.catalogue import JUDGEMENTS
+from lib.catalogue import INCOME_KINDS, JUDGEMENTS
 from lib.interactive.what_if import DISTRICT, PLAN_PRESET, Levers, run_scenario
 from lib.interactive.widgets import comparison_figure, explore_widget, what_if_widget
 from lib.present.tables import PLAIN, table_markup
@@ -125,3 +125,38 @@ def test_static_builders(small):
     table = table_markup(pl.DataFrame({"村": ["<b>"], "金额": [1234.5], "是": [True]}), look=PLAIN)
     assert "&lt;b&gt;" in table and "1,234" in table and "<td>是</td>" in table
     assert "仅显示前 1 户" in table_markup(pl.DataFrame({"a": [1, 2]}), max_rows=1, unit="户", look=PLAIN)
+
+
+def test_trend_tab_shows_every_year_for_a_village_and_one_household():
+    """A three-year district: the comparison takes the latest two years, the 历年趋势 charts all
+    three, each with that year's monitoring line, for the filtered village and the household viewed."""
+    from factories import three_year_input
+    from test_explore import _hand_trend
+
+    from lib.demo.district import village_table
+    from lib.policy import default_policy
+
+    policy = default_policy()
+    data = three_year_input(120, 5, village_table(120, 5))
+    analysis = analyze(data, policy)
+    assert (analysis.year_last, analysis.year_this) == (2022, 2023)
+    app = explore_widget(analysis, data, policy)
+    village = data.households["村"][1]
+    app.villages.value = (village,)
+    ids = app.filtered["户编号"].to_list()
+    hand = _hand_trend(data, ids)
+    fig = app.figures["trend_selection"]
+    assert list(trace(fig, "当年监测线").x) == ["2021", "2022", "2023"]
+    assert list(trace(fig, "当年监测线").y) == [policy.threshold(y) for y in (2021, 2022, 2023)]
+    for i, year in enumerate((2021, 2022, 2023)):
+        h = hand[year]
+        assert trace(fig, "人均纯收入").y[i] == pytest.approx(sum(h[k] for k in INCOME_KINDS) / h["人"], abs=0.01)
+        assert trace(fig, "工资性收入").y[i] == pytest.approx(h["工资性收入"] / h["人"], abs=0.01)
+    viewed = ids[-1]
+    app.select_household(viewed)
+    mine = _hand_trend(data, [viewed])
+    one = app.figures["trend_household"]
+    assert list(trace(one, "人均纯收入").x) == [str(y) for y in sorted(mine)]
+    assert viewed in one.layout.title.text
+    assert list(trace(one, "人均纯收入").y) == pytest.approx(
+        [sum(mine[y][k] for k in INCOME_KINDS) / mine[y]["人"] for y in sorted(mine)], abs=0.01)
