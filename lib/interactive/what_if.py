@@ -191,17 +191,22 @@ def compare(before, after, posts: Allocation, industry: pl.DataFrame, threshold:
     return pl.concat([per, total])
 
 
-def run_scenario(data, policy: Policy, levers: Levers, years: tuple[int, int] | None = None, before=None) -> Scenario:
+def run_scenario(
+    data, policy: Policy, levers: Levers, years: tuple[int, int] | None = None, before=None, base=None
+) -> Scenario:
     """Apply ``levers`` to ``data``/``policy``, re-run the rules and compare with ``before``
     (computed when not given). Posts are placed on the households as the scenario's rules see
-    them (e.g. with the new monitoring line), by ``levers.placement``."""
+    them (e.g. with the new monitoring line), by ``levers.placement``. ``base``: the analysis
+    under the scenario's rules before any placement, when already computed (another scenario's
+    ``base`` with the same rule levers)."""
     from lib.rules.analysis import analyze  # the rules engine; imported late to keep this module light
 
     if before is None:
         before = analyze(data, policy, years=years)
     pair = (before.year_last, before.year_this)
     new_policy = scenario_policy(policy, levers, before.year_this)
-    base = analyze(data, new_policy, years=pair) if levers.changes_policy else before
+    if base is None:
+        base = analyze(data, new_policy, years=pair) if levers.changes_policy else before
     line = new_policy.threshold(before.year_this)
     posts = allocate_posts(base.households, levers.posts, levers.post_value, line, levers.placement, levers.goal)
     industry = industry_recipients(base.households, levers.industry_per_household)
@@ -264,17 +269,26 @@ GOAL_PHRASES = {GOAL_LIFT: "越过监测线的户", GOAL_RESTORE: "恢复到上�
 GOAL_COLUMNS = ("安置目标", "安置岗位", "越过监测线户", "恢复上年收入户", "弥补缺口", "调整后减收户", "调整后红色预警户", "投入成本")
 
 
-def compare_goals(data, policy: Policy, levers: Levers = PLAN_PRESET, years=None, before=None) -> pl.DataFrame:
+def compare_goals(
+    data, policy: Policy, levers: Levers = PLAN_PRESET, years=None, before=None, scenario: Scenario | None = None
+) -> pl.DataFrame:
     """The same posts placed for each goal, and in list order, side by side (GOAL_COLUMNS; the
-    goal of ``levers`` first). The rows are district figures of ``run_scenario``."""
+    goal of ``levers`` first). The rows are district figures of ``run_scenario``. ``scenario``:
+    the scenario of ``levers`` when already run — its row is taken as it is and its rules' base
+    serves every row (only the placement differs between rows)."""
     from lib.rules.analysis import analyze
 
-    if before is None:
+    if scenario is not None:
+        before = scenario.before
+    elif before is None:
         before = analyze(data, policy, years=years)
+    base = scenario.base if scenario is not None else None
     goals = [levers.goal, *(g for g in GOALS if g != levers.goal)]
     rows = []
     for goal, method in [*((g, OPTIMAL) for g in goals), (levers.goal, LIST_ORDER)]:
-        s = run_scenario(data, policy, replace(levers, goal=goal, placement=method), before=before)
+        row_levers = replace(levers, goal=goal, placement=method)
+        reuse = scenario is not None and scenario.levers == row_levers
+        s = scenario if reuse else run_scenario(data, policy, row_levers, before=before, base=base)
         d = s.district
         rows.append({"安置目标": goal if method == OPTIMAL else "按名单顺序", "安置岗位": s.posts.placed,
                      **{c: d[c] for c in GOAL_COLUMNS[2:]}})

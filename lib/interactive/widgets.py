@@ -537,7 +537,7 @@ class WhatIfApp:
     def update(self) -> None:
         levers = self.levers()
         self.scenario = run_scenario(self.data, self.policy, levers, before=self.before)
-        self.goals = compare_goals(self.data, self.policy, levers, before=self.before)
+        self.goals = compare_goals(self.data, self.policy, levers, scenario=self.scenario)
         self._render()
 
     def _render(self) -> None:
@@ -589,7 +589,7 @@ class WhatIfPage:
         self.levers = Levers(**session.levers)
         a = session.analysis
         self.scenario = run_scenario(session.data, session.policy, self.levers, before=a)
-        self.goals = compare_goals(session.data, session.policy, self.levers, before=a)
+        self.goals = compare_goals(session.data, session.policy, self.levers, scenario=self.scenario)
 
     def _html(self, text: str):
         from IPython.display import HTML

@@ -255,3 +255,17 @@ def test_what_if_notebook_runs_to_a_static_html(tmp_path):
     html = report.path.read_text(encoding="utf-8")
     assert "调整前后对比" in html and "恢复上年收入户" in html and "plotly" in html.lower()
     assert code_words(html) == []
+
+
+@pytest.mark.parametrize("levers", [
+    Levers(posts=3, post_monthly_pay=700, dibao_standard=7000, monitoring_threshold=6900),
+    Levers(posts=2, goal=GOAL_RESTORE, placement=LIST_ORDER, flat_band=0.05),
+    Levers(posts=0),
+])
+def test_goal_comparison_reusing_the_scenario_equals_running_every_row(levers):
+    """The widget passes its scenario so the rules' base is computed once; the table is the same."""
+    from lib.interactive.what_if import compare_goals
+
+    data = small_data()
+    scenario = run_scenario(data, POLICY, levers)
+    assert compare_goals(data, POLICY, levers, scenario=scenario).equals(compare_goals(data, POLICY, levers))
