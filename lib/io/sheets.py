@@ -56,6 +56,7 @@ class Grid:
     first_row: int = 1
     numeric: Callable[[Sequence[int]], pl.DataFrame] | None = None
     trimmed: bool = False  # cells already trimmed, blank ones null (CSV): no whitespace-only cell left
+    hash_marks: bool = True  # False: no cell holds "#" (a CSV file without that byte), so none is an Excel error value
 
     def top(self, n: int) -> list[tuple]:
         return self.cells.head(n).rows()
@@ -107,6 +108,7 @@ class Table:
     header_row: int
     numeric: pl.DataFrame | None  # Boolean per ID column present: cell held as a number
     notes: pl.DataFrame = field(default_factory=empty_problems)  # header findings
+    hash_marks: bool = True  # False: no cell holds "#" (see Grid)
 
 
 def _grid_column_names(n: int) -> list[str]:
@@ -270,14 +272,14 @@ def csv_grid(path: Path, sheet: str) -> Grid:
         )
     except pl.exceptions.PolarsError as exc:
         raise InputError(f"无法读取文件「{path.name}」（工作表「{sheet}」）：不是有效的 CSV 文件（{exc}）") from None
-    needs_trimming = may_need_trimming(data)
+    needs_trimming, hash_marks = may_need_trimming(data), b"#" in data
     del data
     cells = _single_chunks(cells)
     cells.columns = _grid_column_names(cells.width)
     if needs_trimming:
         for i, column in enumerate(cells.iter_columns()):
             cells.replace_column(i, _trimmed(column))
-    return Grid(sheet, cells, skip + 1, trimmed=True)
+    return Grid(sheet, cells, skip + 1, trimmed=True, hash_marks=hash_marks)
 
 
 def _trimmed(cells: pl.Series) -> pl.Series:
@@ -447,7 +449,8 @@ def locate_table(grid: Grid | ParquetGrid, columns: Sequence[Column], sheet: str
         if long_digits:
             flags = grid.numeric([positions[n] for n in id_columns]).slice(index + 1)
             numeric = flags.rename(dict(zip(flags.columns, id_columns)))
-    return Table(sheet, cells, header_row, numeric, pl.DataFrame(notes, schema=empty_problems().schema, orient="row"))
+    return Table(sheet, cells, header_row, numeric, pl.DataFrame(notes, schema=empty_problems().schema, orient="row"),
+                 hash_marks=getattr(grid, "hash_marks", True))
 
 
 def _typed_cells(series: pl.Series, column: Column) -> pl.Series:
