@@ -82,8 +82,10 @@ def _measure_type_spellings() -> dict[str, str]:
 EXCEL_ERROR_VALUE = r"^#(N/A|VALUE!|DIV/0!|REF!|NAME\?|NUM!|NULL!|GETTING_DATA|ERROR)$"
 
 
-def parse_cells(column: Column, raw: pl.Series, numeric: pl.Series | None = None) -> pl.DataFrame:
-    """value, reason (reject), code and finding columns for one canonical column's raw text."""
+def parse_cells(column: Column, raw: pl.Series, numeric: pl.Series | None = None,
+                hash_marks: bool = True) -> pl.DataFrame:
+    """value, reason (reject), code and finding columns for one canonical column's raw text.
+    ``hash_marks`` False: the file holds no "#", so no cell is an Excel error value (#N/A …)."""
     if column.dtype == "choice":
         measure = column.name == MEASURE_TYPE
         spellings = _measure_type_spellings() if measure else {c: c for c in column.choices}
@@ -95,7 +97,7 @@ def parse_cells(column: Column, raw: pl.Series, numeric: pl.Series | None = None
         out = PARSERS[column.dtype](raw)
     if "finding" not in out.columns:
         out = out.with_columns(pl.lit(None, dtype=pl.String).alias("finding"))
-    if _all_read(column, raw, out, numeric):
+    if _all_read(column, raw, out, numeric, hash_marks):
         return _read_as_is(column, out)
     finding, finding_code = pl.col("finding"), pl.when(pl.col("finding").is_not_null()).then(pl.lit(code("W201")))
     if column.name in KEYS_SHOWN_CLEANED and raw.dtype == pl.String:
@@ -112,7 +114,7 @@ def parse_cells(column: Column, raw: pl.Series, numeric: pl.Series | None = None
     # The code is decided beside the reason, rule by rule (never read back from its words).
     reject_code = pl.when(reason.is_not_null()).then(pl.lit(_DTYPE_CODE.get(column.dtype, "E102")))
     # (the regex runs only when some cell starts with "#": a plain column costs one prefix scan)
-    if (column.dtype != "text" or column.required) and raw.dtype == pl.String and raw.str.starts_with("#").any():
+    if (column.dtype != "text" or column.required) and hash_marks and raw.dtype == pl.String and raw.str.starts_with("#").any():
         # A broken formula is never a value (an amount of 0, a blank name): the row waits for a fix.
         broken = pl.lit(raw).str.contains(EXCEL_ERROR_VALUE).fill_null(False)
         reason = pl.when(broken).then(pl.lit(template("E114"))).otherwise(reason)
@@ -134,7 +136,8 @@ def parse_cells(column: Column, raw: pl.Series, numeric: pl.Series | None = None
     )
 
 
-def _all_read(column: Column, raw: pl.Series, out: pl.DataFrame, numeric: pl.Series | None) -> bool:
+def _all_read(column: Column, raw: pl.Series, out: pl.DataFrame, numeric: pl.Series | None,
+              hash_marks: bool = True) -> bool:
     """Whether no rule below can change a cell: every cell read, nothing found, no blank to fill
     or to miss, no broken formula, no key with unseen characters, no cell held as a number. Most
     columns of a clean sheet are so; checking costs a few counts instead of a dozen full columns."""
@@ -150,7 +153,7 @@ def _all_read(column: Column, raw: pl.Series, out: pl.DataFrame, numeric: pl.Ser
     if numeric is not None and numeric.any():
         return False
     if raw.dtype == pl.String and (
-        raw.str.starts_with("#").any()
+        (hash_marks and raw.str.starts_with("#").any())
         or (column.name in KEYS_SHOWN_CLEANED and raw.str.contains(UNSEEN_IN_KEY).any())
     ):
         return False
@@ -198,7 +201,7 @@ def check_table(table: Table, columns: Sequence[Column]) -> tuple[pl.DataFrame, 
     for column in columns:
         raw = cells[column.name] if column.name in names else null_column(column.name, cells.height)
         numeric = cells[f"__numeric_{column.name}"] if f"__numeric_{column.name}" in cells.columns else None
-        out = parse_cells(column, raw, numeric)
+        out = parse_cells(column, raw, numeric, table.hash_marks)
         values[column.name] = out["value"].alias(column.name)
         if out["reason"].null_count() < out.height:
             reasons[column.name] = out["reason"]

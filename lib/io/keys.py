@@ -15,19 +15,23 @@ from lib.codes import problem_columns, sentence
 
 def restore_leading_zeros(roster: pl.DataFrame, frame: pl.DataFrame, sheet: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(``frame`` with unambiguous IDs restored, the findings saying which)."""
-    known = roster.select(pl.col(ID).unique())
+    known = roster.get_column(ID)
     stripped = pl.col(ID).str.strip_chars_start("0")
+    # Only IDs not on the roster are candidates, and there are usually none: the roster's
+    # digits-without-zeros table is built only when one is found.
+    unknown = ~pl.col(ID).is_in(known.implode())
+    candidates = frame.filter(unknown)
+    if candidates.is_empty() or not candidates.select(pl.col(ID).str.contains(r"^\d+$").any()).item():
+        return frame, frame.clear().select(problem_columns(sheet, SOURCE_ROW, ID, None, "W208", ""))
+    unknown = unknown & pl.col(ID).str.contains(r"^\d+$")
     # Roster IDs by their digits without leading zeros; a form two roster IDs share is ambiguous.
     by_digits = (
-        known.filter(pl.col(ID).str.contains(r"^\d+$"))
+        known.unique().to_frame().filter(pl.col(ID).str.contains(r"^\d+$"))
         .group_by(stripped.alias("_digits"))
         .agg(pl.col(ID).first().alias("_restored"), pl.len().alias("_n"))
         .filter(pl.col("_n") == 1)
         .drop("_n")
     )
-    unknown = ~pl.col(ID).is_in(known.get_column(ID).implode()) & pl.col(ID).str.contains(r"^\d+$")
-    if not frame.select(unknown.any()).item():
-        return frame, frame.clear().select(problem_columns(sheet, SOURCE_ROW, ID, None, "W208", ""))
     matched = frame.with_columns(pl.when(unknown).then(stripped).alias("_digits")).join(
         by_digits, on="_digits", how="left", maintain_order="left"
     )

@@ -149,7 +149,10 @@ def _staged(series: pl.Series, *stages: dict[str, pl.Expr], outputs: Sequence[st
     if quick is None or raw.is_empty():
         return _run_stages(raw.cast(pl.String), stages, outputs, dedupe)
     frame = raw.to_frame()
-    accepted = frame.select((quick.accept & pl.col("raw").is_not_null()).fill_null(False)).to_series()
+    if dedupe and raw.dtype == pl.String and len(raw) > DEDUPE_FROM and _accepts_all(quick, raw.unique()):
+        accepted = raw.is_not_null()  # every distinct text is plain: no cell needs the test again
+    else:
+        accepted = frame.select((quick.accept & pl.col("raw").is_not_null()).fill_null(False)).to_series()
     # what the stages give a blank cell; each stage works cell by cell, so cells can be split up
     blank = _run_stages(pl.Series("raw", [None], dtype=pl.String), stages, outputs, dedupe=False)
     if accepted.all():
@@ -165,6 +168,12 @@ def _staged(series: pl.Series, *stages: dict[str, pl.Expr], outputs: Sequence[st
         .alias(o)
         for o in outputs
     )
+
+
+def _accepts_all(quick: Shortcut, distinct: pl.Series) -> bool:
+    """Whether ``quick`` reads every non-blank text of ``distinct`` (the column's distinct cells):
+    amounts, years, yes/no repeat, so this tests a few thousand texts instead of every cell."""
+    return distinct.to_frame().select((quick.accept | pl.col("raw").is_null()).fill_null(False).all()).item()
 
 
 def null_column(name: str, length: int) -> pl.Series:
@@ -192,6 +201,10 @@ def _exact_int(x: pl.Expr) -> pl.Expr:
 
 _DECIMAL = r"^(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$"
 _RANGE = r"\d[~\-—至到]\d"
+# Text the cleaning stages leave as it is and every number stage reads as written (no sign,
+# exponent, separator, unit, space or non-ASCII digit): read straight with a cast.
+_PLAIN_DECIMAL = r"^[0-9]+(\.[0-9]+)?$"
+_PLAIN_WHOLE = r"^[0-9]+$"
 _NO_SPACES = {"text": clean_text(pl.col("raw")).str.replace_all(r"\s", "")}
 
 
@@ -223,6 +236,8 @@ def _amount_shortcut(dtype: pl.DataType) -> Shortcut | None:
         return Shortcut(_exact_int(R), {"value": R.cast(pl.Float64).round(2), "reason": _NO_REASON})
     if dtype == pl.Float64:
         return Shortcut(_plain_float(R), {"value": R.round(2), "reason": _NO_REASON})
+    if dtype == pl.String:  # ASCII digits with an optional fraction: the stages read the same number
+        return Shortcut(R.str.contains(_PLAIN_DECIMAL), {"value": R.cast(pl.Float64, strict=False).round(2), "reason": _NO_REASON})
     return None
 
 
@@ -246,6 +261,8 @@ def _count_shortcut(dtype: pl.DataType) -> Shortcut | None:
     if dtype == pl.Float64:
         accept = _plain_float(R) & (R == R.floor())
         return Shortcut(accept, {"value": pl.when(accept).then(R).cast(pl.Int64), "reason": _NO_REASON})
+    if dtype == pl.String:
+        return Shortcut(R.str.contains(_PLAIN_WHOLE), {"value": R.cast(pl.Float64, strict=False).cast(pl.Int64), "reason": _NO_REASON})
     return None
 
 
@@ -272,6 +289,10 @@ def _year_shortcut(dtype: pl.DataType) -> Shortcut | None:
         accept = R.is_between(*YEAR_RANGE)
     elif dtype == pl.Float64:  # written 2022.0
         accept = R.is_between(*YEAR_RANGE) & R.is_finite() & (R == R.floor())
+    elif dtype == pl.String:  # four ASCII digits in range
+        number = R.cast(pl.Int64, strict=False)
+        accept = R.str.contains(r"^[0-9]{4}$") & number.is_between(*YEAR_RANGE)
+        return Shortcut(accept, {"value": pl.when(accept).then(number), "reason": _NO_REASON})
     else:
         return None
     return Shortcut(accept, {"value": pl.when(accept).then(R).cast(pl.Int64), "reason": _NO_REASON})
@@ -298,6 +319,9 @@ def _months_shortcut(dtype: pl.DataType) -> Shortcut | None:
         return Shortcut(R.is_between(0, 12), {"value": R.cast(pl.Float64), "reason": _NO_REASON})
     if dtype == pl.Float64:
         return Shortcut(_plain_float(R) & (R <= 12), {"value": R, "reason": _NO_REASON})
+    if dtype == pl.String:
+        number = R.cast(pl.Float64, strict=False)
+        return Shortcut(R.str.contains(_PLAIN_DECIMAL) & (number <= 12), {"value": number, "reason": _NO_REASON})
     return None
 
 
@@ -322,6 +346,8 @@ def _bool_shortcut(dtype: pl.DataType) -> Shortcut | None:
         return Shortcut(R.is_in([0, 1]), {"value": R == 1, "reason": _NO_REASON})
     if dtype == pl.Float64:  # written 1.0 / 0.0 (−0.0 is not a yes/no word)
         return Shortcut((R == 1.0) | ((R == 0) & (1.0 / R > 0)), {"value": R == 1.0, "reason": _NO_REASON})
+    if dtype == pl.String:  # the words as the template's drop-down writes them
+        return Shortcut(R.is_in(["是", "否"]), {"value": R == "是", "reason": _NO_REASON})
     return None
 
 
@@ -407,7 +433,10 @@ def parse_resident_id_column(series: pl.Series) -> pl.DataFrame:
     what Excel leaves after rounding to 15 digits. Finding (row kept, flagged): wrong length,
     checksum or birth date.
     """
-    text = {"text": id_text(pl.col("raw"))}
+    # A column of ASCII digits and capitals only is its own cleaned text (see ``parse_id_column``):
+    # one scan instead of the cleaning stages over every cell.
+    plain = series.dtype == pl.String and series.str.contains(r"^[0-9A-Z]+$").fill_null(True).all()
+    text = {"text": pl.col("raw") if plain else id_text(pl.col("raw"))}
     shaped = {"shaped": T.str.contains(r"^\d{17}[\dX]$")}
     # 17 digits fit an Int64: take the digits arithmetically rather than slicing the text 17 times
     first17 = {"first17": pl.when(pl.col("shaped")).then(T.str.slice(0, 17).str.to_integer(strict=False))}

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -39,7 +40,6 @@ from lib.catalogue import (
     SHEETS,
 )
 from lib.codes import InputError, empty_problems, problem_columns, sentence
-from lib.io import system_export
 from lib.io.cells import check_table, fill_lead_units
 from lib.io.inputs import (
     KIND_WORKBOOK,
@@ -63,6 +63,9 @@ from lib.io.sheets import (
     locate_table,
     sheet_key,
 )
+
+if TYPE_CHECKING:
+    from lib.io import system_export
 
 __all__ = ["InputData", "InputError", "read_input"]
 
@@ -122,6 +125,8 @@ def _named_as(name: str, sheet: str) -> bool:
 def _export_sources(paths: Sequence[Path]) -> list[system_export.Source]:
     """Every sheet of every file given (folders opened, hidden and lock files skipped). One
     workbook given alone names its sheets as they are; otherwise a sheet is 文件名·工作表."""
+    from lib.io import system_export  # the exports' reader, loaded only for exports
+
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -162,6 +167,8 @@ def read_input(paths: str | Path | Sequence[str | Path], years: Mapping[str, int
                 raise InputError(
                     f"「{path.name}」是含「户信息」的工作簿：工作簿请单独给出；多个文件只用于防止返贫监测系统的导出"
                 )
+    from lib.io import system_export
+
     return system_export.read_exports(_export_sources(paths), years, "、".join(p.name for p in paths))
 
 

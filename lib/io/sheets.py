@@ -56,6 +56,7 @@ class Grid:
     first_row: int = 1
     numeric: Callable[[Sequence[int]], pl.DataFrame] | None = None
     trimmed: bool = False  # cells already trimmed, blank ones null (CSV): no whitespace-only cell left
+    hash_marks: bool = True  # False: no cell holds "#" (a CSV file without that byte), so none is an Excel error value
 
     def top(self, n: int) -> list[tuple]:
         return self.cells.head(n).rows()
@@ -107,6 +108,7 @@ class Table:
     header_row: int
     numeric: pl.DataFrame | None  # Boolean per ID column present: cell held as a number
     notes: pl.DataFrame = field(default_factory=empty_problems)  # header findings
+    hash_marks: bool = True  # False: no cell holds "#" (see Grid)
 
 
 def _grid_column_names(n: int) -> list[str]:
@@ -189,24 +191,61 @@ def excel_grids(path: Path) -> dict[str, Callable[[], Grid]]:
 def _utf8_bytes(path: Path) -> bytes:
     """The file's text as UTF-8 bytes without BOM (converted from GB18030 when it is not UTF-8)."""
     data = path.read_bytes()
+    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    if _is_utf8(body):  # checked in polars (a tenth of the time of Python's decoder), not decoded
+        return body
+    del body
+    # Excel on Chinese Windows saves CSV as GBK ⊂ GB18030: converted a chunk at a time, so a big
+    # file is never held as one Python str.
     view = memoryview(data)
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK ⊂ GB18030
-        # Decoded a chunk at a time, so a big file is never held as one Python str; UTF-8 is only
-        # checked (polars reads the bytes), GB18030 is converted.
-        decoder = codecs.getincrementaldecoder(encoding)()
-        converted = []
-        try:
-            for start in range(0, len(data), DECODE_CHUNK):
-                text = decoder.decode(view[start:start + DECODE_CHUNK])
-                if encoding != "utf-8-sig":
-                    converted.append(text.encode("utf-8"))
-            text = decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        if encoding == "utf-8-sig":
-            return data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
-        return b"".join([*converted, text.encode("utf-8")])
-    raise InputError(f"无法读取文件「{path.name}」：编码既不是 UTF-8 也不是 GBK/GB18030")
+    decoder = codecs.getincrementaldecoder("gb18030")()
+    converted = []
+    try:
+        for start in range(0, len(data), DECODE_CHUNK):
+            converted.append(decoder.decode(view[start:start + DECODE_CHUNK]).encode("utf-8"))
+        converted.append(decoder.decode(b"", final=True).encode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"无法读取文件「{path.name}」：编码既不是 UTF-8 也不是 GBK/GB18030") from None
+    return b"".join(converted)
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8 (what Python's utf-8 codec accepts: no surrogates or overlong forms)."""
+    try:
+        pl.Series([data], dtype=pl.Binary).cast(pl.String)
+    except (pl.exceptions.ComputeError, pl.exceptions.InvalidOperationError):
+        return False
+    return True
+
+
+# What can put whitespace at the edge of a CSV cell, or leave an empty text in one (polars reads
+# an empty unquoted field as null): ASCII whitespace but the line break, a lone carriage return,
+# a quote (a quoted cell may hold "" or line breaks), and the non-ASCII White_Space characters
+# (U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000), found by the
+# UTF-8 bytes they start with: each pattern has a literal first byte, which keeps the search fast.
+_ASCII_SPACES = (b" ", b"\t", b"\x0b", b"\x0c")
+_UNICODE_SPACES = tuple(re.compile(p) for p in (
+    rb"\xc2[\x85\xa0]", rb"\xe1\x9a\x80", rb"\xe2(?:\x80[\x80-\x8a\xa8\xa9\xaf]|\x81\x9f)", rb"\xe3\x80\x80",
+))
+
+
+def may_need_trimming(data: bytes) -> bool:
+    """False when no cell of the CSV ``data`` can start or end with whitespace or be an empty text,
+    so that its columns need no trimming (one scan of the bytes instead of one per column).
+
+    Conservative: True whenever a quote, a carriage return outside CRLF or a non-ASCII space is
+    in the file at all; an ASCII space or tab is looked for next to a comma or a line break."""
+    if b'"' in data:
+        return True
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return True  # polars drops the \r of a CRLF line end; any other \r stays in a cell
+    for space in _ASCII_SPACES:
+        if space in data and (
+            data.startswith(space) or b"," + space in data or b"\n" + space in data
+            or re.search(re.escape(space) + rb"(?:,|\r|\n|\Z)", data) is not None
+        ):
+            return True
+    return any(pattern.search(data) is not None for pattern in _UNICODE_SPACES)
 
 
 def _first_lines(data: bytes, count: int) -> list[str]:
@@ -233,12 +272,14 @@ def csv_grid(path: Path, sheet: str) -> Grid:
         )
     except pl.exceptions.PolarsError as exc:
         raise InputError(f"无法读取文件「{path.name}」（工作表「{sheet}」）：不是有效的 CSV 文件（{exc}）") from None
+    needs_trimming, hash_marks = may_need_trimming(data), b"#" in data
     del data
     cells = _single_chunks(cells)
     cells.columns = _grid_column_names(cells.width)
-    for i, column in enumerate(cells.iter_columns()):
-        cells.replace_column(i, _trimmed(column))
-    return Grid(sheet, cells, skip + 1, trimmed=True)
+    if needs_trimming:
+        for i, column in enumerate(cells.iter_columns()):
+            cells.replace_column(i, _trimmed(column))
+    return Grid(sheet, cells, skip + 1, trimmed=True, hash_marks=hash_marks)
 
 
 def _trimmed(cells: pl.Series) -> pl.Series:
@@ -408,7 +449,8 @@ def locate_table(grid: Grid | ParquetGrid, columns: Sequence[Column], sheet: str
         if long_digits:
             flags = grid.numeric([positions[n] for n in id_columns]).slice(index + 1)
             numeric = flags.rename(dict(zip(flags.columns, id_columns)))
-    return Table(sheet, cells, header_row, numeric, pl.DataFrame(notes, schema=empty_problems().schema, orient="row"))
+    return Table(sheet, cells, header_row, numeric, pl.DataFrame(notes, schema=empty_problems().schema, orient="row"),
+                 hash_marks=getattr(grid, "hash_marks", True))
 
 
 def _typed_cells(series: pl.Series, column: Column) -> pl.Series:

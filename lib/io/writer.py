@@ -28,6 +28,10 @@ PARQUET_TABLES = ("households", "items", "risks", "recommendations", "measures",
 # 38 MB; uncompressed 0.24 + 0.08, 107 MB. These are work files read back by the notebooks on the
 # same disk: lz4 costs least once the size is reasonable.
 PARQUET_COMPRESSION = "lz4"
+# Column statistics (min/max per row group) let a reader skip row groups; a table of 200,000
+# households is one row group and the notebooks read whole files, so they buy nothing here and
+# cost 0.08 s CPU of writing at 200,000 households (households 0.38 → 0.33 s, items 0.16 → 0.13 s).
+PARQUET_STATISTICS = False
 
 
 def flatten_lists(frame: pl.DataFrame, sep: str = LIST_SEPARATOR) -> pl.DataFrame:
@@ -48,7 +52,7 @@ def write_csv(frame: pl.DataFrame, path: Path) -> Path:
 
 def write_parquet(frame: pl.DataFrame, path: Path) -> Path:
     with atomic_path(path) as tmp:
-        frame.write_parquet(tmp, compression=PARQUET_COMPRESSION)
+        frame.write_parquet(tmp, compression=PARQUET_COMPRESSION, statistics=PARQUET_STATISTICS)
     return path
 
 

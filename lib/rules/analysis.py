@@ -194,9 +194,11 @@ def analyze(
     )
     fgt_table = fgt(households, policy, year_last, year_this)
     transition_table = transitions(households, policy, year_last, year_this)
-    ledger = build_ledger(households, measures_joined)
+    figures = village_figures(households)  # one table for the ledger's 台账汇总 and summary.json
+    ledger = build_ledger(households, measures_joined, figures)
     summary = build_summary(
-        households, risks, rejects, findings, policy, year_last, year_this, getattr(data, "source", "")
+        households, risks, rejects, findings, policy, year_last, year_this, getattr(data, "source", ""),
+        figures=figures,
     )
     summary["数据核查"] = {row["代码"]: row["条数"] for row in quality_counts(quality).iter_rows(named=True)}
     return Analysis(
@@ -258,12 +260,14 @@ def build_summary(
     year_last: int,
     year_this: int,
     source: str = "",
+    figures: pl.DataFrame | None = None,
 ) -> dict:
     """District figures as a JSON-able dict with Chinese keys (written as summary.json).
 
     Every count comes from `lib.rules.figures`: 各村 and 全区 are its rows, the nested
-    blocks read its 全区 row, 风险点 its risk-point table."""
-    *villages, district = summary_rows(village_figures(households))
+    blocks read its 全区 row, 风险点 its risk-point table. ``figures``: the households'
+    `village_figures` table when the caller has it already."""
+    *villages, district = summary_rows(village_figures(households) if figures is None else figures)
     total = district
     risk_rows = [
         {"代码": r["风险点代码"], "风险点": r["风险点"], "户数": int(r["涉及户数"]),

@@ -126,8 +126,8 @@ def _village_measures(measures_joined: pl.DataFrame) -> pl.DataFrame:
 _MEASURE_KEY = ["措施代码", "牵头单位"]
 
 
-def _summary(households: pl.DataFrame) -> pl.DataFrame:
-    return village_figures(households).select(*VILLAGE_KEYS, *(label(k) for k in SUMMARY_FIGURES))
+def _summary(households: pl.DataFrame, figures: pl.DataFrame | None = None) -> pl.DataFrame:
+    return (village_figures(households) if figures is None else figures).select(*VILLAGE_KEYS, *(label(k) for k in SUMMARY_FIGURES))
 
 
 def _measure_households(measures_joined: pl.DataFrame) -> pl.DataFrame:
@@ -280,17 +280,19 @@ def _shortfall_open(households: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def build_ledger(households: pl.DataFrame, measures_joined: pl.DataFrame) -> dict[str, pl.DataFrame]:
+def build_ledger(households: pl.DataFrame, measures_joined: pl.DataFrame,
+                 figures: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
     """The ledger views, in sheet order (`VIEWS`).
 
     ``households`` is the result frame with the columns of `lib.rules.measures.attach_measures`;
-    ``measures_joined`` its second result. Recommendations are counted from the households'
-    推荐措施 (the codes of `recommend`), in the same pass as the summary.
+    ``measures_joined`` its second result; ``figures`` its `village_figures` table when the caller
+    has it already (`analyze` computes it once for the ledger and summary.json). Recommendations
+    are counted from the households' 推荐措施 (the codes of `recommend`), in the same pass as the summary.
     """
     village_households = _village_recommended(households)
     village_measures = _village_measures(measures_joined)
     return {
-        SUMMARY: _summary(households),
+        SUMMARY: _summary(households, figures),
         MEASURE_HOUSEHOLDS: _measure_households(measures_joined),
         MEASURE_STATS: _measure_stats(village_households, village_measures),
         AT_RISK_UNHELPED: _at_risk_unhelped(households),
