@@ -16,12 +16,21 @@ figure comes from ``lib.rules.figures`` (a township's or the district's summary 
 share is over the households, never an average); 小计 and 合计 rows of household lists add
 up the rows above them.
 
-Columns are prepared with polars and written column by column (``write_column``). Every
-value is written with an explicit type: amounts rounded to the fen with a number format,
-a cell that reads "=1+1" or "http://…" stays text (``strings_to_formulas=False``), and text
-Excel would take for a formula when edited carries the quote prefix, bidi controls removed
-(``lib.present.format``'s neutraliser), so a ledger cannot carry a formula that came in with
-the input. The file appears atomically (temporary file + rename).
+Columns are prepared with polars. xlsxwriter writes each sheet's form — title and
+填报单位 rows, captions, headers, signature lines, merged cells, column widths, frozen
+panes, filter, conditional formats, print setup and every cell format — and the tables'
+rows are built as SpreadsheetML with polars, one expression per column
+(``lib.report.sheetxml``), and put into the sheets when the workbook is closed: ~0.9 µs a
+cell instead of xlsxwriter's ~6 µs (benchmarks/bench_ledger.py, docs/benchmarks.md).
+``write_ledger(..., cell_by_cell=True)`` keeps xlsxwriter's own ``write_column`` writing of
+the same workbook, the reference the fast path is tested against cell by cell
+(tests/report/test_ledger_fast_path.py).
+
+Every value is written with an explicit type: amounts rounded to the fen with a number
+format, a cell that reads "=1+1" or "http://…" stays text, and text Excel would take for a
+formula when edited carries the quote prefix, bidi controls removed (``lib.present.format``'s
+neutraliser), so a ledger cannot carry a formula that came in with the input. The file
+appears atomically (temporary file + rename).
 """
 
 from __future__ import annotations
@@ -541,9 +550,9 @@ class _Bulk:
     """Rows built as XML per worksheet file, put into the workbook after xlsxwriter closes it."""
 
     def __init__(self):
-        self.blocks: dict[str, list[tuple[int, bytes]]] = {}
+        self.blocks: dict[str, list[tuple[int, list[bytes]]]] = {}
 
-    def add(self, sheet, first: int, xml: bytes) -> None:
+    def add(self, sheet, first: int, xml: list[bytes]) -> None:
         # xlsxwriter numbers its worksheet files in the order the sheets were added
         self.blocks.setdefault(f"xl/worksheets/sheet{sheet.index + 1}.xml", []).append((first, xml))
 
@@ -570,6 +579,8 @@ def _bulk_rows(sheet, fmt: _Formats, first: int, frame: pl.DataFrame, labels: pl
     lines = _lines(frame, widths)
     heights = None if lines is None else pl.when(lines > 1).then(lines * _LINE_HEIGHT + 2)
     totals = labels.is_not_null().arg_true().to_list()
+    if first + frame.height + 3 > sheetxml.EXCEL_MAX_ROWS:  # the rows, a blank row and the signature lines
+        raise ValueError(f"工作表「{sheet.name}」有 {frame.height:,} 行，超过 Excel 的 {sheetxml.EXCEL_MAX_ROWS:,} 行上限")
     bulk.add(sheet, first, sheetxml.rows_xml(body, first, columns, totals, heights))
 
 

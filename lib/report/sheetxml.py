@@ -36,6 +36,8 @@ from dataclasses import dataclass
 import polars as pl
 
 EXCEL_MAX_CHARS = 32_767
+EXCEL_MAX_ROWS = 1_048_576
+CHUNK_ROWS = 10_000  # rows built at a time: memory bounded by a chunk's XML, not a sheet's
 # Excel 1900 date system: serial 25569 is 1970-01-01 (1899-12-30 is day 0 for serials > 60).
 _UNIX_EPOCH_SERIAL = 25_568
 _CONTROL = [chr(c) for c in (*range(0x00, 0x09), *range(0x0B, 0x20))]
@@ -120,13 +122,21 @@ _ROW_NUMBER = "_行号"
 
 
 def rows_xml(frame: pl.DataFrame, first_row: int, columns: Sequence[Column], totals: Sequence[int] = (),
-             heights: pl.Expr | None = None) -> bytes:
-    """The ``<row>`` elements of ``frame`` written from 0-based ``first_row`` on: one cell per
-    column of ``columns`` (every cell written, blank ones with their format, as the form's
-    borders need); rows ``totals`` (0-based, few) in their total style and content;
-    ``heights`` each row's height in points (null: default)."""
-    if frame.height == 0:
-        return b""
+             heights: pl.Expr | None = None) -> list[bytes]:
+    """The ``<row>`` elements of ``frame`` written from 0-based ``first_row`` on, in pieces of
+    at most ``CHUNK_ROWS`` rows: one cell per column of ``columns`` (every cell written,
+    blank ones with their format, as the form's borders need); rows ``totals`` (0-based)
+    in their total style and content; ``heights`` each row's height in points (null: default)."""
+    if first_row + 1 + frame.height > EXCEL_MAX_ROWS:
+        raise ValueError(f"{frame.height:,} 行超过 Excel 工作表的 {EXCEL_MAX_ROWS:,} 行上限")
+    totals = sorted(set(totals))
+    return [_rows_xml(frame.slice(start, CHUNK_ROWS), first_row + start, columns,
+                      [t - start for t in totals if start <= t < start + CHUNK_ROWS], heights)
+            for start in range(0, frame.height, CHUNK_ROWS)]
+
+
+def _rows_xml(frame: pl.DataFrame, first_row: int, columns: Sequence[Column], totals: list[int],
+              heights: pl.Expr | None) -> bytes:
     texts = [c.name for c in columns if c.content is None and frame.schema[c.name] in (pl.String, pl.Null)]
     found = frame.select(
         check(pl.col(c).cast(pl.String)).any().alias(f"{c}\0{what}") for c in texts for what, check in _CHECKS.items()
@@ -170,47 +180,52 @@ def rows_xml(frame: pl.DataFrame, first_row: int, columns: Sequence[Column], tot
         return cells.select(pl.concat_str(pl.all(), pl.lit("</row>"))).to_series()
 
     out = rows(frame, False)
-    totals = sorted(set(totals))
     if totals:  # the few total rows again, in their own style, put in their places
         out = out.scatter(totals, rows(frame[totals], True))
     return pl.select(out.str.join("").cast(pl.Binary)).item()
 
 
-def splice(book: bytes, blocks: Mapping[str, Sequence[tuple[int, bytes]]], out, *,
+def splice(book: bytes, blocks: Mapping[str, Sequence[tuple[int, Sequence[bytes]]]], out, *,
            compresslevel: int = COMPRESSLEVEL) -> None:
     """Write the xlsx ``book`` (bytes) to ``out`` (a path or file) with each ``blocks``
-    member (``xl/worksheets/sheetN.xml``) given its (0-based first row, rows XML) blocks,
-    each put before the first row xlsxwriter wrote below it (or at the end of the data)."""
+    member (``xl/worksheets/sheetN.xml``) given its (0-based first row, rows XML pieces)
+    blocks, each put before the first row xlsxwriter wrote below it (or at the end of the
+    data); the pieces are streamed into the archive."""
     with zipfile.ZipFile(io.BytesIO(book)) as source, \
             zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as target:
         for info in source.infolist():
-            data = source.read(info)
-            if info.filename in blocks:
-                data = _spliced(data, blocks[info.filename])
-            target.writestr(_info(info), data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
+            pieces = _spliced(source.read(info), blocks.get(info.filename, ()))
+            copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            copy.external_attr, copy.compress_type = info.external_attr, zipfile.ZIP_DEFLATED
+            try:  # the level open() compresses with: public from Python 3.13, private before
+                copy.compress_level = compresslevel
+            except AttributeError:
+                copy._compresslevel = compresslevel
+            big = sum(map(len, pieces)) >= zipfile.ZIP64_LIMIT
+            with target.open(copy, "w", force_zip64=big) as member:
+                for piece in pieces:
+                    member.write(piece)
 
 
-def _info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-    copy.external_attr = info.external_attr
-    return copy
-
-
-def _spliced(sheet: bytes, blocks: Sequence[tuple[int, bytes]]) -> bytes:
-    start, end = sheet.index(b"<sheetData"), sheet.index(b"</sheetData>") if b"</sheetData>" in sheet else None
-    if end is None:  # an empty <sheetData/>: xlsxwriter wrote no row at all
+def _spliced(sheet: bytes, blocks: Sequence[tuple[int, Sequence[bytes]]]) -> list[bytes]:
+    """The pieces of ``sheet`` with each block's rows in place."""
+    if not blocks:
+        return [sheet]
+    if b"<sheetData/>" in sheet:  # xlsxwriter wrote no row at all
         head, tail = sheet.split(b"<sheetData/>", 1)
-        return head + b"<sheetData>" + b"".join(xml for _, xml in sorted(blocks)) + b"</sheetData>" + tail
+        return [head, b"<sheetData>", *(p for _, pieces in sorted(blocks, key=lambda b: b[0]) for p in pieces),
+                b"</sheetData>", tail]
+    start, end = sheet.index(b"<sheetData"), sheet.index(b"</sheetData>")
     opened = sheet.index(b">", start) + 1
     data = sheet[opened:end]
     rows = [(int(m.group(1)), m.start()) for m in _ROW.finditer(data)]
-    pieces, at = [], 0
-    for first_row, xml in sorted(blocks, key=lambda b: b[0]):
+    out, at = [sheet[:opened]], 0
+    for first_row, pieces in sorted(blocks, key=lambda b: b[0]):
         place = next((pos for number, pos in rows if number > first_row + 1 and pos >= at), len(data))
-        pieces += [data[at:place], xml]
+        out += [data[at:place], *pieces]
         at = place
-    pieces.append(data[at:])
-    return sheet[:opened] + b"".join(pieces) + sheet[end:]
+    out += [data[at:], sheet[end:]]
+    return out
 
 
-__all__ = ["Column", "EXCEL_MAX_CHARS", "column_letter", "number_cell", "rows_xml", "splice", "supported", "text_cell"]
+__all__ = ["CHUNK_ROWS", "Column", "EXCEL_MAX_CHARS", "EXCEL_MAX_ROWS", "column_letter", "number_cell", "rows_xml", "splice", "supported", "text_cell"]
