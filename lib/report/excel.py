@@ -563,7 +563,9 @@ _LABEL, _SERIAL = "_合计标签", "_序号"
 def _bulk_rows(sheet, fmt: _Formats, first: int, frame: pl.DataFrame, labels: pl.Series, kinds: list[str],
                widths: list[int], bulk: _Bulk) -> None:
     """The same cells as ``_cell_rows``, each column one polars expression (sheetxml)."""
-    xf = lambda f: f._get_xf_index()  # noqa: E731 - the style index xlsxwriter gives the format
+    def xf(cell_format) -> int:  # the style index xlsxwriter gives the format (and keeps in styles.xml)
+        return cell_format._get_xf_index()
+
     is_data = labels.is_null()
     body = frame.with_columns(labels.alias(_LABEL), is_data.cum_sum().cast(pl.Int64).alias(_SERIAL))
     columns = [sheetxml.Column(

@@ -14,9 +14,10 @@ What a cell holds follows xlsxwriter's own writing (``worksheet._write_cell``,
 * numbers ``<c r s><v>…</v></c>`` (polars' shortest round-trip text of the float; NaN and
   infinities were made blank before); null → a blank cell carrying its format;
 * dates and datetimes as Excel serial numbers (1900 system, with Excel's day 60);
-* text as an inline string (``t="inlineStr"``, what xlsxwriter's constant_memory mode and
-  Apache POI's streaming writer write; Excel and WPS read it and turn it into shared
-  strings on saving): cut to Excel's 32,767 characters, ``&<>`` escaped, XML-illegal
+* text as an inline string (``t="inlineStr"`` of ECMA-376, what xlsxwriter's constant_memory
+  mode and Apache POI's streaming writer write; Excel turns it into shared strings when it
+  saves; LibreOffice, openpyxl and calamine read it — tests/report/test_ledger_fast_path.py):
+  cut to Excel's 32,767 characters, ``&<>`` escaped, XML-illegal
   control characters written as Excel's ``_xHHHH_`` escapes (and a literal ``_xHHHH_``
   protected as ``_x005F_xHHHH_``), ``xml:space="preserve"`` when it starts or ends with
   white space; an empty string is a blank cell, as in xlsxwriter.
