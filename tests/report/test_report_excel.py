@@ -315,11 +315,11 @@ def test_written_atomically(tmp_path, analysis, monkeypatch):
     real = excel._write_sheet
     calls = []
 
-    def failing(book, fmt, name, tables, heading):
+    def failing(book, fmt, name, tables, heading, **kwargs):
         calls.append(name)
         if len(calls) == 3:
             raise OSError("磁盘已满")
-        real(book, fmt, name, tables, heading)
+        real(book, fmt, name, tables, heading, **kwargs)
 
     monkeypatch.setattr(excel, "_write_sheet", failing)
     with pytest.raises(OSError):
