@@ -200,6 +200,7 @@ def progress_chart(series: pl.DataFrame, paces: pl.DataFrame, village: str, year
         ))
     start = (days[0] if days else dt.date(year, 8, 1)) - dt.timedelta(days=4)
     end = dt.date(year, 10, 10)
+    ticks = sorted(set(days) | {dt.date(year, 8, 31), dt.date(year, 9, 30)})
     mine_pace = paces.filter(pl.col(VILLAGE) == village).to_dicts()
     shapes, notes = [], []
     for due, text in ((dt.date(year, 8, 31), "8月31日 台账报送"), (dt.date(year, 9, 30), "9月30日 收入核算")):
@@ -225,7 +226,8 @@ def progress_chart(series: pl.DataFrame, paces: pl.DataFrame, village: str, year
                           xanchor="right", yanchor="bottom", yshift=4 + 14 * k, font=dict(color=colour, size=11)))
     fig.update_layout(
         shapes=shapes, annotations=notes, barmode="overlay", bargap=0,
-        xaxis=dict(type="date", range=[start.isoformat(), end.isoformat()], tickformat="%m月%d日",
+        xaxis=dict(type="date", range=[start.isoformat(), end.isoformat()],
+                   tickvals=[d.isoformat() for d in ticks], ticktext=[short_date(d) for d in ticks],
                    title=dict(text="截至日期（虚线：两个截止日；点线：按目前进度推算）")),
         yaxis=dict(range=[0, 1.12], tickformat=".0%", title=dict(text="比例")),
     )

@@ -21,6 +21,7 @@ from lib.catalogue import DISTRICT, VILLAGE
 from lib.codes import InputError
 from lib.io import history
 from lib.present import progress as pp
+from lib.present.format import escape
 from lib.rules import progress as rp
 
 PAGE_NAME = "进度.html"
@@ -53,9 +54,9 @@ class Progress:
         changes = self.changes.of_village(village) if self.changes else None
         parts = [pp.section(changes, as_of, self.previous, with_village=district)]
         parts.append("<h3>进度与截止日期</h3>")
-        parts.append(f"<p>{'；'.join(s.rstrip('。') for s in pp.pace_lines(self.paces, village))}。</p>")
+        parts.append(f"<p>{escape('；'.join(s.rstrip('。') for s in pp.pace_lines(self.paces, village)))}。</p>")
         if district and self.ranking.height:
-            parts.append(f'<p class="zs-behind">{pp.behind_sentence(self.ranking)}</p>')
+            parts.append(f'<p class="zs-behind">{escape(pp.behind_sentence(self.ranking))}</p>')
             parts.append(pp.ranking_table(self.ranking))
         return "".join(parts)
 
@@ -110,7 +111,6 @@ def render_page(p: Progress) -> str:
     village's chart; plotly.js inlined once."""
     import plotly.io as pio
 
-    from lib.present.format import escape
     from lib.report.html import plotlyjs
 
     body = [f"<h1>{escape(PAGE_TITLE)}</h1>"]

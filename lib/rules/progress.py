@@ -22,7 +22,8 @@ Definitions (each printed in the section's 口径):
 * **measures newly planned / newly 已落实**, counted per (户, 措施类型, 牵头单位):
   新落实 = max(0, 已落实 now − 已落实 before); the planned ones left from before are those
   planned before minus those newly done; 新计划 = max(0, planned now − planned left from before).
-* **verdict or warning changed**: on the roster both times, 收入研判 or 预警等级 differs.
+* **verdict or warning changed**: on the roster and surveyed before, on the roster now, 收入研判 or 预警等级
+  differs (a household newly surveyed is listed as such only).
 * **gaps newly closed**: 未补足 before; 已补足 now, or 已排查 and no longer 减收 now.
 * **newly at risk without a measure**: 风险户 (减收, or red / orange) with no measure now, and not
   so before.
@@ -33,6 +34,7 @@ Definitions (each printed in the section's 口径):
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import polars as pl
@@ -278,7 +280,8 @@ def compare(before: pl.DataFrame, after: pl.DataFrame) -> Changes:
     surveyed_now = ~pl.col(JUDGED).is_in([NOT_SURVEYED, EXITED])
     newly_surveyed = both.filter(surveyed_now & (~was | (pl.col("上次研判") == NOT_SURVEYED))).select(ID, VILLAGE, JUDGED, LEVEL)
 
-    on_both = was & (pl.col("上次研判") != EXITED) & (pl.col(JUDGED) != EXITED)
+    # newly surveyed households (未排查 before) are listed as such, not again as a changed verdict
+    on_both = was & ~pl.col("上次研判").is_in([EXITED, NOT_SURVEYED]) & (pl.col(JUDGED) != EXITED)
     differs = (pl.col("上次研判") != pl.col(JUDGED)) | ~pl.col("上次预警").eq_missing(pl.col(LEVEL))
     changed = (both.filter(on_both & differs)
                .with_columns(pl.col(JUDGED).alias("本次研判"), pl.col(LEVEL).alias("本次预警"))
@@ -350,7 +353,7 @@ def pace(series: pl.DataFrame, year: int) -> pl.DataFrame:
             elif current >= 1 - 1e-9:
                 reach, ok = last_day, True
             elif slope and slope > 0:
-                reach = last_day + dt.timedelta(days=int(-(-(1 - current) // slope)))
+                reach = last_day + dt.timedelta(days=math.ceil((1 - current) / slope - 1e-6))  # float dust: 21.0000001 is 21
                 ok = reach <= due
             else:
                 reach, ok = None, False
