@@ -54,7 +54,8 @@ class Progress:
         changes = self.changes.of_village(village) if self.changes else None
         parts = [pp.section(changes, as_of, self.previous, with_village=district)]
         parts.append("<h3>进度与截止日期</h3>")
-        parts.append(f"<p>{escape('；'.join(s.rstrip('。') for s in pp.pace_lines(self.paces, village)))}。</p>")
+        parts.append(f"<p>{escape('；'.join(s.rstrip('。') for s in pp.pace_lines(self.paces, village)))}。"
+                     + ("" if len(self.dates) >= 2 else "进度图在有两次以上运行记录后显示。") + "</p>")
         if district and self.ranking.height:
             parts.append(f'<p class="zs-behind">{escape(pp.behind_sentence(self.ranking))}</p>')
             parts.append(pp.ranking_table(self.ranking))
@@ -68,7 +69,7 @@ class Progress:
         from IPython.display import HTML, display
 
         display(HTML(self.section_html(village)))
-        if self.as_of is not None:
+        if len(self.dates) >= 2:  # one snapshot draws no trend (and a page stays small)
             display(self.chart(village))
 
 
