@@ -1,4 +1,4 @@
-"""`zengshou` command line: template, demo, analyze, report (the stable contract of DESIGN.md), what-if.
+"""`zengshou` command line: template, demo, analyze, report (the stable contract of DESIGN.md), what-if, progress.
 
 Exit status: 0 success; 2 unusable input or policy (a Chinese message naming sheet, row and
 column goes to stderr); 1 when some village reports failed (the others still finish); 130 when
@@ -21,6 +21,8 @@ DEMO_INPUT = Path("data/raw/demo.xlsx")
 DEMO_PROCESSED = Path("data/processed")
 DEMO_POLICY_NAME = "demo_policy.toml"  # written next to the demo workbook
 DEMO_AS_OF = dt.date(2022, 8, 15)
+DEMO_WEEKS = 2  # earlier weekly snapshots the demo adds before DEMO_AS_OF (analysis only, no report)
+HISTORY_FOLDER = "history"  # `analyze -o DIR` keeps its snapshots in DIR/history (data/processed/history)
 SAID_WHEN_READ = ("W209", "W210")  # findings about the input as a whole, printed at once
 INPUT_HELP = "输入工作簿，或防止返贫监测系统的导出文件/文件夹（可给多个，如每年一个导出文件）"
 YEAR_HELP = "指明导出文件的年度，如 --year \"监测对象信息 (1).xlsx=2022\"（可重复；文件中无「年度」列、文件名中无年份时使用）"
@@ -96,6 +98,9 @@ def write_results(analysis, output) -> None:
     from lib.io.writer import write_analysis
 
     written = write_analysis(analysis, output)
+    from lib.io.history import write_snapshot
+
+    write_snapshot(Path(output) / HISTORY_FOLDER, analysis)  # this run's snapshot, by as-of date
     for note in analysis.findings.filter(analysis.findings["代码"].is_in(SAID_WHEN_READ))["原因"]:
         print(f"提示：{note}")  # which sheet was taken for which, or that none was found
     s = analysis.summary
@@ -105,7 +110,8 @@ def write_results(analysis, output) -> None:
         + "，".join(f"{k} {v} 户" for k, v in counts.items())
         + f"；未使用的输入行 {analysis.rejects.height} 行（见 rejects.csv）"
     )
-    print(f"结果已写入 {Path(output)}：" + "、".join(p.name for p in written))
+    print(f"结果已写入 {Path(output)}：" + "、".join(p.name for p in written)
+          + f"；进度记录 {HISTORY_FOLDER}/{analysis.as_of.isoformat()}（zengshou progress 查看与上次相比）")
 
 
 def cmd_report(args) -> int:
@@ -177,6 +183,12 @@ def cmd_demo(args) -> int:
     # The demo is a survey of 2022: its briefings are dated in its own season (mid-August, two
     # weeks before the 台账 deadline), not today, unless --as-of says otherwise.
     analysis = analyse_input(path, policy, as_of=args.as_of or DEMO_AS_OF)
+    # the season so far: two earlier weekly snapshots, derived from the generator's data (analysis only)
+    from lib.demo.district import write_earlier_weeks
+    from lib.report.workspace import history_dir_for
+
+    for day in write_earlier_weeks(analysis, path, history_dir_for(args.output), DEMO_WEEKS):
+        print(f"已记录演示进度：截至 {day.isoformat()}")
     write_results(analysis, args.processed)
     # the plan's own scenario (its public-welfare posts), linked from the index
     page = run_what_if(path, args.output, {"posts": PLAN_PRESET.posts}, policy_path=policy,
@@ -189,6 +201,25 @@ def cmd_demo(args) -> int:
         raise KeyboardInterrupt
     print(f"演示完成，用时 {time.perf_counter() - start:.0f} 秒；打开 {Path(args.output) / 'index.html'} 查看报告")
     return EXIT_FAILED if result.failed else EXIT_OK
+
+
+def cmd_progress(args) -> int:
+    from lib.io.folders import writable_folder
+    from lib.report.progress import load, progress_lines, write_page
+    from lib.report.workspace import history_dir_for
+
+    history = args.history or history_dir_for(args.output)
+    p = load(history, args.as_of, args.since)
+    if p.as_of is None:
+        from lib.codes import InputError
+
+        raise InputError(f"在 {history} 中没有找到历次运行记录：先用 zengshou analyze 或 zengshou report 运行一次"
+                         + (f"（截至 {args.as_of.isoformat()} 或更早）" if args.as_of else ""))
+    print("\n".join(progress_lines(p)))
+    writable_folder(args.output)
+    page = write_page(args.output, p)
+    print(f"进度页已写入 {page}")
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -231,6 +262,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="另存一份含完整证件号码和电话的台账到 DIR，供录入系统（须在输出目录之外）")
     r.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD", help="简报的截至日期（默认今天）")
     r.set_defaults(func=cmd_report)
+
+    g = sub.add_parser("progress", help="与上次运行相比的变化和按期完成预测（终端 + outputs/进度.html）")
+    g.add_argument("--since", type=_as_of, default=None, metavar="YYYY-MM-DD",
+                   help="与这一天或更早的最近一次记录相比（默认：上一次）")
+    g.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD", help="看这一天的记录（默认：最近一次）")
+    g.add_argument("-o", "--output", type=Path, default=Path("outputs"), help="进度.html 写到哪里（默认 outputs）")
+    g.add_argument("--history", type=Path, default=None,
+                   help="历次运行记录所在文件夹（默认 data/processed/history，或 <输出文件夹>_工作文件/history）")
+    g.set_defaults(func=cmd_progress)
 
     w = sub.add_parser("what-if", help="按给定杠杆做一次假设分析，输出离线 HTML（可发给领导）")
     w.add_argument("input", type=Path, nargs="+", help=INPUT_HELP)

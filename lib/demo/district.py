@@ -1120,3 +1120,67 @@ def write_demo_policy(path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(DEMO_POLICY_TOML, encoding="utf-8")
     return path
+
+
+# ---------------------------------------------------------------------------------------
+# The season so far: earlier weekly snapshots (边排查边落实)
+# ---------------------------------------------------------------------------------------
+
+LATE_SHARE_PER_WEEK = 6  # % of households surveyed in each of the last weeks (their income came back late)
+FIRST_SEEN_PER_WEEK = 1  # % of households whose loss was found only in a later week (a few new risks)
+PLANNING_LEAD_DAYS = 14  # a measure is entered as 计划 two weeks before its date
+
+
+def _pick(column: str = "户编号") -> pl.Expr:
+    """A stable number 0–99 per household (from the digits of its 户编号; null when it has none)."""
+    return (pl.col(column).str.slice(-4).cast(pl.Int64, strict=False) * 37) % 100
+
+
+def earlier_week(data, final, as_of, weeks_before: int):
+    """The demo's input as it stood ``weeks_before`` weeks before ``final`` (its Analysis), at
+    ``as_of``: households surveyed late have no income of this year yet and no measure; a few
+    households now 减收 looked unchanged (their loss was found later); a measure dated after
+    ``as_of`` was still 计划, one dated more than two weeks later was not yet entered."""
+    from dataclasses import replace
+
+    late = data.households.filter(_pick() < LATE_SHARE_PER_WEEK * weeks_before).get_column("户编号")
+    pick = final.households.select("户编号", "收入研判", _pick().alias("_p"))
+    low = 60
+    found_later = pick.filter((pl.col("收入研判") == "减收") & (pl.col("_p") >= low)
+                              & (pl.col("_p") < low + FIRST_SEEN_PER_WEEK * weeks_before * 2)).get_column("户编号")
+    year_this = final.year_this
+    income = data.income.filter(~(pl.col("户编号").is_in(late.implode()) & (pl.col("年度") == year_this)))
+    # the later-found losses: this year's row shows last year's amounts (a preliminary figure)
+    last_rows = income.filter(pl.col("户编号").is_in(found_later.implode()) & (pl.col("年度") == final.year_last))
+    prelim = last_rows.with_columns(pl.lit(year_this, pl.Int64).alias("年度"), pl.lit(None, pl.String).alias("减收原因"))
+    income = pl.concat([
+        income.filter(~(pl.col("户编号").is_in(found_later.implode()) & (pl.col("年度") == year_this))),
+        prelim.select(income.columns),
+    ])
+    day = pl.lit(as_of, pl.Date)
+    gone = late.append(found_later).implode()
+    measures = (
+        data.measures.filter(~pl.col("户编号").is_in(gone))
+        .filter(pl.col("落实日期").is_null() | (pl.col("落实日期") <= day + pl.duration(days=PLANNING_LEAD_DAYS)))
+        .with_columns(pl.when(pl.col("落实日期") > day).then(pl.lit("计划")).otherwise(pl.col("状态")).alias("状态"))
+    )
+    return replace(data, income=income, measures=measures)
+
+
+def write_earlier_weeks(final, input_path, history_dir, weeks: int = 2) -> list:
+    """Snapshots of the ``weeks`` weeks before ``final`` (the demo's Analysis) into ``history_dir``;
+    analysis only (no report), so the demo stays fast. Returns their as-of dates, oldest first."""
+    import datetime as dt
+
+    from lib.io.history import write_snapshot
+    from lib.io.reader import read_input
+    from lib.rules.analysis import analyze
+
+    data = read_input(input_path)
+    days = []
+    for k in range(weeks, 0, -1):
+        day = final.as_of - dt.timedelta(days=7 * k)
+        week = analyze(earlier_week(data, final, day, k), final.policy, years=(final.year_last, final.year_this), as_of=day)
+        write_snapshot(history_dir, week)
+        days.append(day)
+    return days

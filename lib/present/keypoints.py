@@ -99,8 +99,9 @@ def urgent_actions(tasks: pl.DataFrame, n: int = URGENT_ACTIONS) -> list[str]:
     return actions[:n] or ["各牵头单位推荐的措施均已落实，继续跟踪收入变化。"]
 
 
-def key_points(view, *, scope: str = "本村") -> HTML:
-    """The 要点 box of a briefing: ``view`` is a village view or the district's Analysis."""
+def key_points(view, *, scope: str = "本村", progress: str | None = None) -> HTML:
+    """The 要点 box of a briefing: ``view`` is a village view or the district's Analysis;
+    ``progress``: the one sentence on progress since the last run (``lib.report.progress``)."""
     f = figures_of(view.households)
     as_of = getattr(view, "as_of", None) or dt.date.today()
     figs = [
@@ -123,7 +124,8 @@ def key_points(view, *, scope: str = "本村") -> HTML:
         f"{view.year_last} 年相比：</p>"
         f'<ul class="zs-figs">{items}</ul>'
         f'<p class="zs-due"><b>时限：</b>{escape(due)}</p>'
-        f"<p><b>最急需办的三件事：</b></p><ol>{actions}</ol>"
+        + (f'<p class="zs-due"><b>进度：</b>{escape(progress)}</p>' if progress else "")
+        + f"<p><b>最急需办的三件事：</b></p><ol>{actions}</ol>"
         "</div>"
     )
 

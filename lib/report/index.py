@@ -25,6 +25,7 @@ from lib.present.format import date_text, escape
 from lib.present.tables import SUMMARY, file_link, table_markup
 
 INDEX_NAME = "index.html"
+PROGRESS_PAGE = "进度.html"  # lib.report.progress.PAGE_NAME
 TITLE = "增收监测村级简报"
 
 
@@ -54,7 +55,7 @@ def _summary_table(entries: list[dict], columns: list[str], briefing: str, ledge
 def render_index(villages: list[dict], district: dict | None, failed: list[dict],
                  meta: dict | None = None, title: str = TITLE, scenarios: list[str] = (),
                  definitions: list[tuple[str, str, str]] = (), notice: str | None = None,
-                 townships: list[dict] = ()) -> str:
+                 townships: list[dict] = (), progress_page: str | None = None) -> str:
     """The index page's HTML text (see the module docstring for the arguments); ``notice``: a
     sentence shown first (an interrupted run)."""
     columns = _columns(villages + ([district] if district else []))
@@ -82,6 +83,9 @@ def render_index(villages: list[dict], district: dict | None, failed: list[dict]
             "<h2>全区概览</h2>",
             _summary_table([district], columns, "全区概览", "全区台账", named=False),
         ]
+
+    if progress_page:  # 进度.html: what moved since the last run, toward 8月31日 / 9月30日
+        parts.append(f"<h2>进度</h2><ul><li>{file_link(progress_page, '全区进度（与上次相比、按期完成预测）')}</li></ul>")
 
     if townships:
         parts.append("<h2>乡镇台账</h2><ul>" + "".join(
@@ -122,8 +126,9 @@ def write_index(out_dir: str | Path, villages: list[dict], district: dict | None
     from lib.report.scenario import scenario_pages
 
     path = Path(out_dir) / INDEX_NAME
+    progress = PROGRESS_PAGE if (Path(out_dir) / PROGRESS_PAGE).is_file() else None
     write_text(path, render_index(villages, district, failed, meta, title, scenario_pages(out_dir), definitions,
-                                  notice, townships))
+                                  notice, townships, progress))
     return path
 
 

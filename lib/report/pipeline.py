@@ -39,7 +39,7 @@ from pathlib import Path
 
 from lib.present.notebook import avoid_slow_imports
 from lib.report import store
-from lib.report.workspace import LOGS, NOTEBOOKS, STORE, work_dir_for
+from lib.report.workspace import HISTORY, LOGS, NOTEBOOKS, STORE, history_dir_for, work_dir_for
 
 avoid_slow_imports()  # this process imports papermill (→ nbformat → jsonschema) too
 
@@ -52,8 +52,8 @@ VILLAGE_TITLE = "增收监测简报"  # after the village's name
 LEDGER_SUFFIX = "_台账.xlsx"
 
 # What the pipeline injects (lib/report/__init__.py); a notebook gets those it declares.
-VILLAGE_PARAMETERS = ("village", "store_dir", "input_path", "output_dir")
-DISTRICT_PARAMETERS = ("store_dir", "input_path", "output_dir")
+VILLAGE_PARAMETERS = ("village", "store_dir", "input_path", "output_dir", "history_dir")
+DISTRICT_PARAMETERS = ("store_dir", "input_path", "output_dir", "history_dir")
 
 _RESERVED_STEMS = {"index", DISTRICT_STEM}
 _BAD_FILE_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
@@ -461,9 +461,13 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
         full_ids_copy = check_full_ids_folder(full_ids_copy, out_dir)
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
+    history_dir = Path(work_dir).resolve() / HISTORY if work_dir else history_dir_for(out_dir)
     work_dir = Path(work_dir).resolve() if work_dir else work_dir_for(out_dir)
     drop_earlier_work_files(out_dir)
     store_dir = store.save(analysis, work_dir / STORE)
+    from lib.io.history import write_snapshot
+
+    write_snapshot(history_dir, analysis)  # this run's snapshot (a rerun of the same as-of date replaces it)
 
     village_template = Path(village_notebook or Path(notebook_dir) / VILLAGE_NOTEBOOK).resolve()
     district_template = Path(district_notebook or Path(notebook_dir) / DISTRICT_NOTEBOOK).resolve()
@@ -480,6 +484,7 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
         "store_dir": str(store_dir),
         "input_path": str(Path(input_path).resolve()) if input_path else "",
         "output_dir": str(out_dir),
+        "history_dir": str(history_dir),
     }
     declared = declared_parameters(village_template)
     if "village" not in declared:
@@ -541,6 +546,13 @@ def report_from_analysis(analysis, out_dir, *, villages=None, workers=None, sche
             analysis, full_ids_copy, {r.village: r.ledger for r in village_results if r.ok and r.ledger},
             township_ledgers, district_ledger)
 
+    if not interrupted:  # 进度.html: the district's progress across runs
+        try:
+            from lib.report.progress import load as load_progress, write_page
+
+            write_page(out_dir, load_progress(history_dir, analysis.as_of))
+        except Exception as exc:  # noqa: BLE001 — reported like a failed village; the briefings stand
+            failures.append(_failure("进度页", "进度", exc))
     from lib.present.definitions import INDEX, definition_rows
 
     per_village, district_figures = index_figures(getattr(analysis, "summary", {}) or {})

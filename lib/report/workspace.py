@@ -13,6 +13,7 @@ from pathlib import Path
 PROJECT_WORK = Path("data") / "processed" / "报告工作区"
 SIBLING_SUFFIX = "_工作文件"
 STORE, NOTEBOOKS, LOGS = "analysis", "notebooks", "logs"
+HISTORY = "history"  # the snapshots of every run, by as-of date (lib.io.history)
 
 
 def work_dir_for(out_dir: str | Path) -> Path:
@@ -20,3 +21,10 @@ def work_dir_for(out_dir: str | Path) -> Path:
     out_dir = Path(out_dir).resolve()
     project = out_dir.parent / PROJECT_WORK.parent
     return out_dir.parent / PROJECT_WORK if project.is_dir() else out_dir.with_name(out_dir.name + SIBLING_SUFFIX)
+
+
+def history_dir_for(out_dir: str | Path) -> Path:
+    """Where the runs writing to ``out_dir`` keep their snapshots: ``data/processed/history`` in a
+    zengshou project (beside the analysis files), else ``<output folder>_工作文件/history``."""
+    work = work_dir_for(out_dir)
+    return work.parent / HISTORY if work.name == PROJECT_WORK.name else work / HISTORY

@@ -518,3 +518,31 @@ def test_demo_policy_sets_only_the_local_dibao_standard(tmp_path):
     rules = ("flat_band", "pension_in_net_income", "dibao_excludes_basic_pension", "orange_drop", "orange_multiple", "work_cost_deduction")
     assert all(getattr(policy, r) == getattr(defaults, r) for r in rules)  # the rest stays at the defaults
     assert all(policy.threshold(y) == defaults.threshold(y) for y in defaults.years)
+
+
+# ---------------------------------------------------------------------------------------
+# The season so far: the demo's three weekly snapshots (issue 14)
+# ---------------------------------------------------------------------------------------
+
+
+def test_the_demo_s_earlier_weeks_show_late_surveys_measures_moving_and_new_risks(tmp_path):
+    from lib.io.history import snapshot_dates, write_snapshot
+    from lib.policy import load_policy
+    from lib.report.progress import load
+    from lib.rules.analysis import analyze
+
+    path = demo.write_demo(tmp_path / "demo.xlsx")
+    final = analyze(read_input(path), load_policy(demo.write_demo_policy(tmp_path / "p.toml")),
+                    as_of=dt.date(2022, 8, 15))
+    days = demo.write_earlier_weeks(final, path, tmp_path / "history", 2)
+    write_snapshot(tmp_path / "history", final)
+    assert snapshot_dates(tmp_path / "history") == [dt.date(2022, 8, 1), dt.date(2022, 8, 8), dt.date(2022, 8, 15)] \
+        == [*days, final.as_of]
+    p = load(tmp_path / "history", final.as_of)
+    c = p.changes.counts()
+    assert c["新排查"] > 20 and c["新落实措施"] > 10 and c["新计划措施"] > 5  # surveyed late, 计划 → 已落实
+    assert c["研判或预警变化"] > 0 and c["新增风险未帮扶"] > 0  # a few new risks
+    first = load(tmp_path / "history", dt.date(2022, 8, 8)).changes.counts()
+    assert first["新排查"] > 20
+    series = p.series.filter(pl.col("村") == "全区").sort("截至")
+    assert series["排查率"].is_sorted() and series["排查率"][0] < series["排查率"][-1]

@@ -27,9 +27,13 @@ def _texts(path: Path) -> list[str]:
             return [book.read(n).decode("utf-8", "replace") for n in book.namelist()]
     if path.suffix == ".parquet":
         frame = pl.read_parquet(path)
+        # lists of structs and the like (a snapshot's 措施) are read as JSON lines
+        nested = [c for c, d in frame.schema.items() if d.is_nested() and d != pl.List(pl.String)]
+        texts = [frame.select(nested).write_ndjson()] if nested else []
+        frame = frame.drop(nested)
         lists = [c for c, d in frame.schema.items() if isinstance(d, pl.List)]
         frame = frame.with_columns(pl.col(c).list.join("；") for c in lists)
-        return [frame.select(pl.all().cast(pl.String)).write_csv()]
+        return [*texts, frame.select(pl.all().cast(pl.String)).write_csv()]
     return [data.decode("utf-8", "replace")]
 
 
