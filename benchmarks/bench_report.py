@@ -68,7 +68,7 @@ def ours(work: Path, villages: int, workers: int) -> tuple[float, list]:
 
     jobs = [
         VillageJob(f"村{i:02d}", f"村{i:02d}", f"村{i:02d}{VILLAGE_TITLE}", str(TINY), str(work), "",
-                   {"village": f"村{i:02d}"}, ledger=False)
+                   str(work / "_work"), {"village": f"村{i:02d}"}, ledger=False)
         for i in range(villages)
     ]
     results = []
@@ -93,6 +93,7 @@ def real_reports(work: Path, villages: int, workers: int) -> dict:
     ledgers, district overview and index."""
     from lib.report.pipeline import run_report
     from lib.report.store import read_manifest
+    from lib.report.workspace import STORE, work_dir_for
 
     workbook = real_district(work, villages)
     start = time.perf_counter()
@@ -104,7 +105,7 @@ def real_reports(work: Path, villages: int, workers: int) -> dict:
     sizes = [r.html_bytes for r in result.villages]
     return {
         "villages": len(result.villages),
-        "households": read_manifest(work / "outputs" / "_work" / "analysis")["summary"]["户数"],
+        "households": read_manifest(work_dir_for(work / "outputs") / STORE)["summary"]["户数"],
         "median_per_village_s": round(statistics.median(per_job), 2),
         "p90_per_village_s": round(statistics.quantiles(per_job, n=10)[-1], 2),
         "median_execute_s": round(statistics.median(r.execute_seconds for r in result.villages), 2),

@@ -158,7 +158,7 @@ def cmd_what_if(args) -> int:
     inputs, file_years = args.input, _file_years(args.year)
     print(read_input(inputs, file_years).describe(), file=sys.stderr)  # the years are right, or the run asks now
     page = run_what_if(inputs if len(inputs) > 1 else inputs[0], args.output, levers, policy_path=args.policy,
-                       years=_years(args.years), stem=args.name, file_years=file_years)
+                       years=_years(args.years), stem=args.name, file_years=file_years, as_of=args.as_of)
     print(f"已生成假设分析：{page.html}（用时 {page.seconds:.0f} 秒）")
     return EXIT_OK
 
@@ -190,9 +190,9 @@ def cmd_demo(args) -> int:
     for day in write_earlier_weeks(analysis, path, history_dir_for(args.output), DEMO_WEEKS):
         print(f"已记录演示进度：截至 {day.isoformat()}")
     write_results(analysis, args.processed)
-    # the plan's own scenario (its public-welfare posts), linked from the index
+    # the plan's own scenario (its public-welfare posts), linked from the index, dated as the briefings
     page = run_what_if(path, args.output, {"posts": PLAN_PRESET.posts}, policy_path=policy,
-                       stem=f"{STEM}_方案{PLAN_PRESET.posts}个公益岗")
+                       stem=f"{STEM}_方案{PLAN_PRESET.posts}个公益岗", as_of=analysis.as_of)
     print(f"已生成假设分析：{page.html}（用时 {page.seconds:.0f} 秒）")
     result = report_from_analysis(analysis, args.output, workers=args.workers,
                                   input_path=path, source=Path(path).name)
@@ -287,6 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--flat-band", type=float, default=None, help="持平区间（如 0.02）")
     w.add_argument("--policy", type=Path, default=None)
     w.add_argument("--years", type=int, nargs=2, metavar=("上年", "本年"))
+    w.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD", help="要点中的截至日期（默认今天）")
     w.set_defaults(func=cmd_what_if)
     return p
 

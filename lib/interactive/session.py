@@ -34,7 +34,7 @@ COMMON_PARAMETERS = ("input_path", "policy_path", "years", "village", "input_yea
 NOTEBOOK_PARAMETERS = {
     "explore": (),
     "what_if": ("posts", "post_monthly_pay", "post_months", "placement", "goal", "industry_per_household",
-                "dibao_standard", "monitoring_threshold", "flat_band", "interactive"),
+                "dibao_standard", "monitoring_threshold", "flat_band", "interactive", "as_of"),
 }
 # Names IPython itself puts into a notebook's namespace.
 _SHELL_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
@@ -141,6 +141,20 @@ def parse_years(value) -> tuple[int, int] | None:
     except (TypeError, ValueError):
         raise ParameterError(f"years 应为两个年度，如 [2021, 2022]，实际为“{value}”") from None
     return pair  # type: ignore[return-value]
+
+
+def parse_as_of(value) -> dt.date | None:
+    """The 截至 date a page prints: None (today), a date, or text such as "2022-08-15"."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ParameterError(f"as_of 应为日期，如 \"2022-08-15\"，实际为“{value}”") from None
 
 
 def parse_villages(value) -> tuple[str, ...]:
@@ -321,6 +335,7 @@ def open_session(namespace: dict, notebook: str, root: Path = PROJECT_ROOT) -> S
     villages = parse_villages(namespace.get("village"))
     levers = lever_values(namespace) if notebook == "what_if" else {}
     interactive = _flag("interactive", namespace.get("interactive", True))
+    as_of = parse_as_of(namespace.get("as_of"))
     try:
         data = read_input(inputs or input_path, namespace.get("input_years") or None)
         policy = load_policy(policy_path)
@@ -333,7 +348,7 @@ def open_session(namespace: dict, notebook: str, root: Path = PROJECT_ROOT) -> S
     if notebook == "what_if":  # the scenario places posts among these villages' households only
         data = _restricted(data, villages)
     try:
-        analysis = analyze(data, policy, years=years)
+        analysis = analyze(data, policy, years=years, as_of=as_of)
     except (YearsError, PolicyError, InputError) as exc:
         raise ParameterError(str(exc)) from None
     return Session(notebook, root, input_path, policy_path, (analysis.year_last, analysis.year_this), villages,
@@ -342,6 +357,6 @@ def open_session(namespace: dict, notebook: str, root: Path = PROJECT_ROOT) -> S
 
 __all__ = [
     "DEMO_INPUT", "DEMO_POLICY", "LAST_RUN", "PROJECT_ROOT", "ParameterError", "Session", "last_run",
-    "lever_values", "open_session", "parse_villages", "parse_years", "record_last_run", "resolve",
+    "lever_values", "open_session", "parse_as_of", "parse_villages", "parse_years", "record_last_run", "resolve",
     "unknown_parameters",
 ]

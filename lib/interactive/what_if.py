@@ -17,11 +17,13 @@ from lib.interactive.allocation import (
     GOAL_FILL, GOAL_LIFT, GOAL_RESTORE, GOALS, INDUSTRY, LIST_ORDER, OPTIMAL, PLACEMENTS, PLAN_GOAL, POST, Allocation,
     allocate_posts,
 )
-from lib.catalogue import DECREASE, DISTRICT, NOT_SURVEYED, RED
+from lib.catalogue import DECREASE, DISTRICT, LEAD_UNITS, NOT_SURVEYED, RED
 from lib.policy import Policy
 from lib.present.format import measure_name, percent, wan_yuan, yuan
 
 POST_ITEM, INDUSTRY_ITEM = "公益岗位收入", "产业收益分配"  # the income items the levers add to
+# The measures the levers stand for (lib.catalogue.MEASURES): posts, industry shares, 低保.
+POST_MEASURE, INDUSTRY_MEASURE, SAFETY_NET = "M1", "M2", "M3"
 _EPS = 1e-6  # yuan per person; amounts are sums of floats
 
 # Assumed pay of a village public-welfare post: the plan gives no figure and DOMAIN.md found
@@ -343,6 +345,37 @@ def conclusion(scenario: Scenario, goals: pl.DataFrame | None = None) -> str:
     )
     trade = "".join(goal_tradeoffs(goals, lv.goal)) if goals is not None and lv.placement == OPTIMAL and lv.posts else ""
     return head + body + trade
+
+
+def key_figures(scenario: Scenario) -> list[tuple[str, str]]:
+    """The six figures of the page's 要点 box (district row of the comparison, as the
+    conclusion says them)."""
+    d = scenario.district
+    return [
+        ("越过监测线户", f"{d['越过监测线户']} 户"),
+        ("恢复上年收入户", f"{d['恢复上年收入户']} 户"),
+        ("弥补收入缺口", wan_yuan(d["弥补缺口"])),
+        ("减收户", f"{d['调整前减收户']} → {d['调整后减收户']} 户"),
+        ("红色预警户", f"{d['调整前红色预警户']} → {d['调整后红色预警户']} 户"),
+        ("每年投入", wan_yuan(d["投入成本"])),
+    ]
+
+
+def plan_actions(scenario: Scenario) -> list[str]:
+    """What the scenario asks of the lead units, one sentence each (the measures' lead units
+    of the catalogue): the posts, the industry distribution, the 低保 review."""
+    lv = scenario.levers
+    actions = []
+    if scenario.posts.placed:
+        actions.append(f"{LEAD_UNITS[POST_MEASURE]}：按本方案安置 {scenario.posts.placed} 个公益岗位"
+                       f"（每岗 {yuan(lv.post_monthly_pay)}/月 × {lv.post_months} 个月），名单见“公益岗位安置名单”。")
+    if scenario.industry.height:
+        actions.append(f"{LEAD_UNITS[INDUSTRY_MEASURE]}：为 {scenario.industry.height} 户无劳动力户每户每年增加"
+                       f"产业收益分配 {yuan(lv.industry_per_household)}。")
+    if lv.dibao_standard is not None:
+        actions.append(f"{LEAD_UNITS[SAFETY_NET]}：按低保标准 {yuan(lv.dibao_standard)}/人·年复核低保核算和"
+                       f"{measure_name(SAFETY_NET)}。")
+    return actions or ["本方案不安排新的帮扶措施，只测算规则调整的影响。"]
 
 
 # ---------------------------------------------------------------------------------------

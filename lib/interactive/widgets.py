@@ -39,9 +39,10 @@ from lib.interactive.explore import (  # noqa: E402
 )
 from lib.interactive.what_if import (  # noqa: E402
     DISTRICT, LEVER_NOTES, PLAN_PRESET, Levers, Scenario, compare_goals, conclusion, dibao_changes, goal_tradeoffs,
-    lever_effects, run_scenario,
+    key_figures, lever_effects, plan_actions, run_scenario,
 )
 from lib.present.format import LIST_SEPARATOR, escape, measure_name, yuan  # noqa: E402
+from lib.present.keypoints import chinese_date, key_points_box  # noqa: E402
 from lib.present.tables import PLAIN, table_markup  # noqa: E402
 
 JUDGEMENT_COLOURS = {"增收": "#2e7d32", "持平": "#9e9e9e", "减收": "#c62828", "未排查": "#f9a825", "已退出": "#90a4ae"}
@@ -598,6 +599,17 @@ class WhatIfPage:
 
     def conclusion(self):
         return self._html(scenario_summary_html(self.scenario, self.goals))
+
+    def key_points(self):
+        """The 要点 box every briefing opens with (``lib.present.keypoints``): the 截至 date,
+        the conclusion, the scenario's figures, the days left to the plan's deadlines and what
+        it asks of the lead units."""
+        before = self.scenario.before
+        where = "、".join(self.session.villages) if self.session.villages else "全区"
+        lead = f"截至 {chinese_date(before.as_of)}，按本方案测算{where} {before.year_this} 年收入（与不做调整相比）："
+        return key_points_box(before.as_of, before.year_this, lead, key_figures(self.scenario),
+                              plan_actions(self.scenario), actions_title="本方案要落实的事",
+                              summary="结论：" + conclusion(self.scenario, self.goals))
 
     def lever_table(self):
         effects = lever_effects(self.scenario)

@@ -271,6 +271,19 @@ def escape(value) -> str:
     return "" if value is None else _html.escape(str(value), quote=True).replace("`", "&#96;")
 
 
+def css_string(value) -> str:
+    """``value`` as a quoted CSS string (for ``content:`` in a style sheet).
+
+    Only ASCII letters and digits and printable non-ASCII characters (Chinese text) stay as
+    they are; every other character is written as a CSS hex escape, so data cannot end the
+    string, the rule or the ``<style>`` element, nor write ``url(``."""
+    out = []
+    for ch in "" if value is None else str(value):
+        keep = (ch.isascii() and ch.isalnum()) or (not ch.isascii() and ch.isprintable() and ch not in BIDI_CONTROLS)
+        out.append(ch if keep else f"\\{ord(ch):x} ")
+    return '"' + "".join(out) + '"'
+
+
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|~>-])")
 
 

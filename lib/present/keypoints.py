@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import polars as pl
 from IPython.display import HTML
 
-from lib.catalogue import DISTRICT, LEAD_UNITS, MEASURE_NAMES, ORANGE, RED, VILLAGE, code_key
+from lib.catalogue import DISTRICT, LEAD_UNITS, MEASURE_NAMES, ORANGE, RED, VILLAGE, WARNING_LEVELS, code_key
 from lib.present.format import escape, yuan
 from lib.present.tables import EMPTY, table_markup
 from lib.rules.figures import figures_of, label
@@ -114,18 +114,30 @@ def key_points(view, *, scope: str = "本村", progress: str | None = None) -> H
         (label("not_recovering"), f"{f[label('not_recovering')]} 户"),
         (label("should_monitor"), f"{f[label('should_monitor')]} 户"),
     ]
-    items = "".join(f"<li>{escape(name)}：<b>{escape(value)}</b></li>" for name, value in figs)
-    due = "；".join(deadline_lines(as_of, view.year_this)) + "。"
-    actions = "".join(f"<li>{escape(a)}</li>" for a in urgent_actions(tasks_of(view)))
+    lead = f"截至 {chinese_date(as_of)}，{scope} {view.year_this} 年收入与 {view.year_last} 年相比："
+    return key_points_box(as_of, view.year_this, lead, figs, urgent_actions(tasks_of(view)), progress=progress)
+
+
+def key_points_box(as_of: dt.date, year: int, lead: str, figures: Sequence[tuple[str, str]],
+                   actions: Sequence[str], *, actions_title: str = "最急需办的三件事", summary: str = "",
+                   progress: str | None = None) -> HTML:
+    """The 要点 box itself, the same on every page that opens with one (the village and
+    district briefings, the what-if page): the lead sentence with the 截至 date, an optional
+    ``summary`` paragraph, the figures, the days left to the plan's deadlines of ``year``, the
+    optional ``progress`` sentence, and the actions (each naming its lead unit). Every text is
+    escaped here."""
+    items = "".join(f"<li>{escape(name)}：<b>{escape(value)}</b></li>" for name, value in figures)
+    due = "；".join(deadline_lines(as_of, year)) + "。"
+    listed = "".join(f"<li>{escape(a)}</li>" for a in actions)
     return HTML(
         f'{_STYLE}<div class="zs-keypoints" role="region" aria-label="要点">'
         f"<h2>要点</h2>"
-        f'<p class="zs-asof">截至 {escape(chinese_date(as_of))}，{escape(scope)} {view.year_this} 年收入与 '
-        f"{view.year_last} 年相比：</p>"
-        f'<ul class="zs-figs">{items}</ul>'
+        f'<p class="zs-asof">{escape(lead)}</p>'
+        + (f'<p class="zs-summary">{escape(summary)}</p>' if summary else "")
+        + f'<ul class="zs-figs">{items}</ul>'
         f'<p class="zs-due"><b>时限：</b>{escape(due)}</p>'
         + (f'<p class="zs-due"><b>进度：</b>{escape(progress)}</p>' if progress else "")
-        + f"<p><b>最急需办的三件事：</b></p><ol>{actions}</ol>"
+        + f"<p><b>{escape(actions_title)}：</b></p><ol>{listed}</ol>"
         "</div>"
     )
 
@@ -141,7 +153,12 @@ TASK_SHOWN = {"户编号": "户编号", "户主姓名": "户主姓名", "预警�
               "收入缺口": "收入缺口（元）", STATUS: "落实状态", "预计增收": "预计增收（元）",
               "措施内容": "措施内容", "推荐理由": "推荐理由"}
 SCREEN_ROWS = 15  # rows a list shows on screen before "显示全部"; print shows them all
-PRINT_LIMIT = 300  # rows a list writes at most into the page; the rest are in the ledger
+PRINT_LIMIT = 300  # rows a village's list writes at most into the page; the rest are in the ledger
+# A district-wide list names the most urgent households only (red first, the largest income
+# gap first), with the sentence saying how many more the district ledger lists: the whole
+# list of every village is in its own briefing and ledger, and it grows with the district.
+DISTRICT_LIMIT = 40
+_LEVEL_ORDER = {lv: i for i, lv in enumerate(WARNING_LEVELS)}
 
 
 def unit_summary(tasks: pl.DataFrame, where: str = DISTRICT) -> HTML:
@@ -152,8 +169,13 @@ def unit_summary(tasks: pl.DataFrame, where: str = DISTRICT) -> HTML:
 
 def unit_lists(tasks: pl.DataFrame, statuses: Sequence[str] = (NOT_ARRANGED, PLANNED, DONE),
                with_village: bool = False) -> HTML:
-    """Per lead unit, the households that need its measure (not arranged first)."""
+    """Per lead unit, the households that need its measure (not arranged first).
+
+    ``with_village``: the district's lists, across villages (a 村 column): each names its
+    ``DISTRICT_LIMIT`` most urgent households (red first, then the largest income gap) and
+    says how many more are in the district ledger."""
     shown = ({"村": "村"} if with_village else {}) | TASK_SHOWN
+    limit, ledger = (DISTRICT_LIMIT, "全区台账") if with_village else (PRINT_LIMIT, "村台账")
     parts = []
     for code in sorted(LEAD_UNITS, key=code_key):
         mine = tasks.filter((pl.col("措施代码") == code) & pl.col(STATUS).is_in(list(statuses)))
@@ -161,6 +183,10 @@ def unit_lists(tasks: pl.DataFrame, statuses: Sequence[str] = (NOT_ARRANGED, PLA
         if mine.height == 0:
             parts.append(f'<p class="zs-empty"><b>{escape(title)}</b>：{escape(EMPTY)}</p>')
             continue
-        parts.append(table_markup(mine, shown, caption=title, unit="户", max_rows=PRINT_LIMIT,
-                                  screen_rows=SCREEN_ROWS, elsewhere="村台账“牵头单位任务清单”工作表"))
+        if with_village:
+            mine = mine.sort(pl.col("预警等级").replace_strict(_LEVEL_ORDER, default=len(_LEVEL_ORDER)),
+                             pl.col("收入缺口"), "村", "户编号", descending=[False, True, False, False],
+                             nulls_last=True, maintain_order=True)
+        parts.append(table_markup(mine, shown, caption=title, unit="户", max_rows=limit,
+                                  screen_rows=SCREEN_ROWS, elsewhere=f"{ledger}“牵头单位任务清单”工作表"))
     return HTML("".join(parts))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -38,6 +38,7 @@ from lib.catalogue import (
 from lib.present.format import (
     MISSING,
     cell_text,
+    css_string,
     escape,
     is_number,
     mask_frame,
@@ -77,7 +78,11 @@ PLAIN = Look('<table style="border-collapse:collapse;font-size:12px" border="1">
 # index.html: styled by the index's own style sheet (table.summary, td.num).
 SUMMARY = Look('<table class="summary">', sortable=False, number_class="num", missing=MISSING)
 
-_STYLE = """<style>
+# The style sheet and the script are the same text for every table: each table's output
+# carries them (a notebook shows each output on its own), and a page keeps the first copy of
+# each (``data-zs-once``: ``lib.report.html.once``). What differs per table, the headers a
+# phone shows beside each value, is a few rules of the table's own (``_table_css``).
+_STYLE = """<style data-zs-once="table">
 /* ".zs-table .zs-wrap table" outranks the notebook CSS (:not(…).jp-RenderedHTMLCommon td) */
 .zs-table{margin:.6em 0 1.2em 0;font-size:13px}
 .zs-table input{padding:3px 6px;width:16em;margin:0 1em .4em 0;border:1px solid #bbb;border-radius:3px}
@@ -107,7 +112,7 @@ vertical-align:top;white-space:nowrap}
 .zs-table .zs-wrap table td,.zs-table .zs-wrap table tbody th{border:0;white-space:normal;min-width:0;max-width:none;
 padding:1px 2px;text-align:left;overflow-wrap:anywhere}
 .zs-table .zs-wrap table td.n{text-align:left}
-.zs-table .zs-wrap table td::before,.zs-table .zs-wrap table tbody th::before{content:attr(data-label) "：";color:#666;font-weight:normal}
+.zs-table .zs-wrap table td::before,.zs-table .zs-wrap table tbody th::before{color:#666;font-weight:normal}
 .zs-table .zs-wrap table tbody tr:nth-child(even) td{background:none}
 }
 /* print: every row, no scroll box, no search box; long cells wrap; a row never splits */
@@ -127,14 +132,24 @@ padding:1px 2px;text-align:left;overflow-wrap:anywhere}
 }
 </style>"""
 LONG_TEXT = 24  # characters; a longer cell wraps instead of widening its column
+# A table of this many columns or more prints on a landscape A4 page (class zs-landscape;
+# the named page is set up by the briefing's page style, lib.report.html.PAGE_CSS): on a
+# portrait page its columns would be squeezed to a character or two.
+LANDSCAPE_COLUMNS = 11
+# Columns whose cells never break inside on paper (a 户编号 cut over three lines cannot be read).
+WHOLE_ON_PAPER = ("户编号", "户主姓名", "证件号码", "联系电话", "户类型", "预警等级", "收入研判", "村", "乡镇")
 
-# Sorting compares data-v (raw number) when the cell has it, else the text in Chinese
-# collation; searching hides rows whose text does not contain every word typed.
-_SCRIPT = """<script>(function(){
-var root=document.getElementById(%s);if(!root||root.dataset.ready)return;root.dataset.ready=1;
-var tb=root.querySelector("tbody"),hs=root.querySelectorAll("th"),q=root.querySelector("input"),
+# Sorting compares numbers: data-v when the cell has it (its text is rounded or formatted),
+# else a number cell's own text (data-v is left out when that text reads as the number
+# itself); other cells by their text in Chinese collation. Searching hides rows whose text
+# does not contain every word typed. The one script sets up every table of the page not set
+# up yet: at once (the tables above it) and when the page has been read (those below).
+_SCRIPT = """<script data-zs-once="table">(function(){
+function key(td){var v=td.getAttribute("data-v");if(v!==null)return parseFloat(v);var t=td.textContent;
+if(td.classList.contains("n")){var x=t.replace(/,/g,"");if(/^-?\\d+(\\.\\d+)?$/.test(x))return parseFloat(x);}return t;}
+function init(root){if(root.dataset.ready)return;root.dataset.ready=1;
+var tb=root.querySelector("tbody"),hs=root.querySelectorAll("thead th"),q=root.querySelector("input"),
 cnt=root.querySelector(".zs-count"),total=tb.rows.length;
-function key(td){var v=td.getAttribute("data-v");return v===null?td.textContent:parseFloat(v);}
 hs.forEach(function(th,i){th.addEventListener("click",function(){
 var asc=th.getAttribute("aria-sort")!=="ascending";
 hs.forEach(function(h){h.removeAttribute("aria-sort");});
@@ -145,14 +160,42 @@ if(typeof x==="number"&&typeof y==="number"){r=x-y;}
 else{r=String(x).localeCompare(String(y),"zh-CN");}
 return asc?r:-r;});
 rows.forEach(function(r){tb.appendChild(r);});});});
-var all=root.querySelector(".zs-all-button");
-if(all)all.addEventListener("click",function(){root.classList.remove("zs-folded");all.parentNode.style.display="none";});
+var more=root.querySelector(".zs-all-button");
+if(more)more.addEventListener("click",function(){root.classList.remove("zs-folded");more.parentNode.style.display="none";});
 if(q)q.addEventListener("input",function(){root.classList.toggle("zs-searching",q.value.trim()!=="");
 var words=q.value.trim().toLowerCase().split(/\\s+/).filter(Boolean),shown=0;
 Array.prototype.forEach.call(tb.rows,function(r){var t=r.textContent.toLowerCase();
 var ok=words.every(function(w){return t.indexOf(w)>=0;});r.style.display=ok?"":"none";if(ok)shown++;});
-cnt.textContent=words.length?("显示 "+shown+" / "+total+" 行"):("共 "+total+" 行");});
+cnt.textContent=words.length?("显示 "+shown+" / "+total+" 行"):("共 "+total+" 行");});}
+function all(){Array.prototype.forEach.call(document.querySelectorAll(".zs-table"),init);}
+all();if(document.readyState==="loading")document.addEventListener("DOMContentLoaded",all);
 })();</script>"""
+
+
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")  # what the script's key() reads as a number
+
+
+def _sort_key(value, text: str) -> str:
+    """data-v for a number cell whose text does not read back as the number (rounded, a
+    share, a unit); nothing when the script can read the text itself."""
+    if not is_number(value):
+        return ""
+    plain = text.replace(",", "")
+    if _PLAIN_NUMBER.fullmatch(plain) and float(plain) == float(value):
+        return ""
+    return f' data-v="{float(value)!r}"'
+
+
+def _table_css(table_id: str, mapping: Mapping[str, str]) -> str:
+    """The table's own rules, one per column rather than an attribute on every cell: on a
+    phone each row is a card with each value under its header (the headers as ``::before``
+    content); on paper the ``WHOLE_ON_PAPER`` columns do not break inside a value."""
+    cell = f"#{table_id} tbody>tr>:nth-child"
+    labels = "".join(f"{cell}({i})::before{{content:{css_string(h + '：')}}}"
+                     for i, h in enumerate(mapping.values(), 1))
+    whole = ",".join(f"{cell}({i})" for i, c in enumerate(mapping, 1) if c in WHOLE_ON_PAPER)
+    paper = f"@media print{{{whole}{{white-space:nowrap;overflow-wrap:normal}}}}" if whole else ""
+    return f"<style>@media screen and (max-width:640px){{{labels}}}{paper}</style>"
 
 
 def _column_map(frame: pl.DataFrame, columns) -> dict[str, str]:
@@ -209,8 +252,8 @@ def table_markup(
     At most ``max_rows`` rows are written (the caption says so, counting in ``unit``, and
     that the rest are in ``elsewhere``), which keeps a report small; a district list belongs
     in the Excel ledger. With ``screen_rows`` the screen shows that many rows and a
-    "显示全部" button; print shows every written row. In the sortable look each cell carries
-    its header (data-label) so that a phone shows a row as a card.
+    "显示全部" button; print shows every written row. In the sortable look a phone shows a
+    row as a card, each value under its header (``_table_css``).
     ``links`` {列: 链接文字}: the column holds a file name in the same folder, shown as a
     link. ``row_header`` names the column written as each row's header cell. Resident IDs
     and phone numbers are masked unless the caller passes ``show_identifiers=True``.
@@ -226,7 +269,6 @@ def table_markup(
         return f'<p class="zs-empty">{cap}{escape(empty_text)}</p>'
     shown = shown.head(max_rows)
     numeric = {c for c, t in shown.schema.items() if t.is_numeric()}
-    labels = {c: (f' data-label="{escape(h)}"' if look.sortable else "") for c, h in mapping.items()}
 
     body = []
     for row in shown.iter_rows():
@@ -236,16 +278,15 @@ def table_markup(
                 cells.append(f"<td>{file_link(value, links[name])}</td>")
                 continue
             text = escape(cell_text(name, value) or look.missing)
-            tag = labels[name]
             if name == row_header:
-                cells.append(f'<th scope="row"{tag}>{text}</th>')
+                cells.append(f'<th scope="row">{text}</th>')
             elif name in numeric:
-                sort_key = f' data-v="{float(value)!r}"' if look.sortable and is_number(value) else ""
-                cells.append(f'<td class="{look.number_class}"{sort_key}{tag}>{text}</td>')
+                sort_key = _sort_key(value, text) if look.sortable else ""
+                cells.append(f'<td class="{look.number_class}"{sort_key}>{text}</td>')
             elif len(text) > LONG_TEXT:
-                cells.append(f'<td class="long"{tag}>{text}</td>')
+                cells.append(f'<td class="long">{text}</td>')
             else:
-                cells.append(f"<td{tag}>{text}</td>")
+                cells.append(f"<td>{text}</td>")
         more = screen_rows is not None and look.sortable and len(body) >= screen_rows
         body.append(('<tr class="zs-more">' if more else "<tr>") + "".join(cells) + "</tr>")
     th = '<th scope="col" title="点击排序">' if look.sortable else "<th>"
@@ -260,14 +301,14 @@ def table_markup(
     digest = hashlib.sha1("\x1f".join([caption, *mapping, str(total)]).encode()).hexdigest()[:8]
     table_id = f"zs-t-{digest}-{next(_counter)}"
     folded = screen_rows is not None and shown.height > screen_rows
+    classes = "zs-table" + (" zs-folded" if folded else "") + (" zs-landscape" if len(mapping) >= LANDSCAPE_COLUMNS else "")
     search = (f'<input type="search" placeholder="搜索（户编号、姓名、风险点…）" aria-label="搜索表格">'
               f'<span class="zs-count">共 {shown.height} 行</span>') if searchable else ""
     unfold = (f'<p class="zs-fold">屏幕上先列出前 {screen_rows} {unit}，打印时列出全部 {shown.height} {unit}。'
               f'<button type="button" class="zs-all-button">显示全部 {shown.height} {unit}</button></p>') if folded else ""
     return (
-        f'{_STYLE}<div class="zs-table{" zs-folded" if folded else ""}" id="{table_id}">{search}'
-        f'<div class="zs-wrap">{table}</div>{unfold}</div>'
-        + _SCRIPT % json.dumps(table_id)
+        f'{_STYLE}<div class="{classes}" id="{table_id}">{_table_css(table_id, mapping)}{search}'
+        f'<div class="zs-wrap">{table}</div>{unfold}</div>{_SCRIPT}'
     )
 
 

@@ -71,32 +71,52 @@ PAGE_CSS = """
   h1 { font-size: 22px; }
 }
 @page { size: A4; margin: 14mm 12mm 14mm 12mm; }
+@page landscape { size: A4 landscape; margin: 12mm 14mm 12mm 14mm; }
 @media print {
   body.jp-Notebook { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
   .jp-Cell, .jp-Notebook .jp-Cell { padding: 0; }
   .js-plotly-plot .modebar, .js-plotly-plot .updatemenu-container { display: none; }
-  .jp-OutputArea-output, .plotly-graph-div { break-inside: avoid; max-width: 100%; overflow: hidden; }
+  .jp-OutputArea-output, .plotly-graph-div { max-width: 100%; overflow: hidden; }
+  /* a chart or a list of figures is kept whole; a table breaks between its rows (each row
+     whole, the header repeated), so that it starts right under what introduces it */
+  .jp-OutputArea-output:not(:has(table)), .plotly-graph-div { break-inside: avoid; }
+  .jp-OutputArea-child:has(table) { break-inside: auto; }  /* JupyterLab's sheet says avoid-page */
+  /* A section starts where the last one ends (no page left half empty); its heading, and a
+     short text cell such as a table's lead sentence, stay with what follows. */
   h1, h2, h3 { break-after: avoid; break-inside: avoid; }
-  h2 { break-before: page; }
-  .zs-keypoints h2 { break-before: auto; }
+  .jp-MarkdownCell { break-inside: avoid; break-after: avoid; }
+  ul, ol, .zs-fold, .zs-empty, .zs-lead { break-inside: avoid; }
   p, li { orphans: 3; widows: 3; }
   .jp-RenderedHTMLCommon table { font-size: 9pt; }
   .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { white-space: normal; }
+  /* A wide table (lib.present.tables.LANDSCAPE_COLUMNS) prints on landscape pages, with the
+     text cell that introduces it. */
+  .jp-Cell:has(.zs-landscape), .jp-MarkdownCell:has(+ .jp-Cell .zs-landscape) { page: landscape; }
 }
 """
-# Charts are drawn for the screen's width. For print they are redrawn to the A4 text width,
-# and on a narrow screen to the column width with smaller titles, then back.
+# Charts are drawn for the screen's width. For print they are redrawn to the A4 text width
+# and a fifth lower (two charts with their lead lines fit on a page), then back.
 PAGE_SCRIPT = """<script>(function(){
-var A4 = 700;
+var A4 = 700, PRINT_HEIGHT = 0.8;
 function plots(){ return Array.prototype.slice.call(document.querySelectorAll('.js-plotly-plot')); }
 function fit(width){ if(!window.Plotly) return; plots().forEach(function(gd){
   if(!gd._fullLayout) return;
-  if(gd.dataset.zsWidth === undefined) gd.dataset.zsWidth = gd._fullLayout.width;
+  if(gd.dataset.zsWidth === undefined){
+    gd.dataset.zsWidth = gd._fullLayout.width; gd.dataset.zsHeight = gd._fullLayout.height;
+    gd.dataset.zsStyle = gd.style.height; gd.dataset.zsOuter = gd.parentNode.style.height;
+  }
   var w = width || Math.min(gd.parentNode.clientWidth || gd._fullLayout.width, gd._fullLayout.width);
-  window.Plotly.relayout(gd, {width: w});
+  var h = Math.round(gd.dataset.zsHeight * PRINT_HEIGHT);
+  /* the chart's boxes too: plotly.py fixes the height in the styles of the div and its wrapper */
+  gd.style.height = h + 'px'; if(gd.dataset.zsOuter) gd.parentNode.style.height = h + 'px';
+  window.Plotly.relayout(gd, {width: w, height: h});
 }); }
 function unfit(){ if(!window.Plotly) return; plots().forEach(function(gd){
-  if(gd.dataset.zsWidth !== undefined){ window.Plotly.relayout(gd, {width: null, autosize: true}); }
+  if(gd.dataset.zsWidth !== undefined){
+    gd.style.height = gd.dataset.zsStyle; if(gd.dataset.zsOuter) gd.parentNode.style.height = gd.dataset.zsOuter;
+    window.Plotly.relayout(gd, {width: null, height: Number(gd.dataset.zsHeight), autosize: true});
+    delete gd.dataset.zsWidth;
+  }
 }); }
 var print = window.matchMedia && window.matchMedia('print');
 if(print && print.addEventListener) print.addEventListener('change', function(e){ e.matches ? fit(A4) : unfit(); });
@@ -444,11 +464,29 @@ def prune_css(page: str) -> str:
     return _STYLE_BLOCK.sub(large(lambda css: _CUSTOM_PROPERTY.sub(unused, css)), page)
 
 
+# A style sheet or script that every output of a kind carries (each table's, in a notebook
+# where outputs are shown one by one) is marked data-zs-once; the page keeps its first copy.
+_ONCE = re.compile(r'<(style|script) data-zs-once="[^"]*">.*?</\1>', re.DOTALL)
+
+
+def once(page: str) -> str:
+    """``page`` with each repeated ``data-zs-once`` block (the same text again) taken out."""
+    seen: set[str] = set()
+
+    def first(m: re.Match) -> str:
+        if m.group(0) in seen:
+            return ""
+        seen.add(m.group(0))
+        return m.group(0)
+
+    return _ONCE.sub(first, page)
+
+
 def render_html(nb, title: str) -> str:
     """The briefing's HTML text for an executed notebook node."""
     nb, add_plotlyjs = prepare_for_html(nb, title)
     page, _ = report_exporter().from_notebook_node(nb)
-    page = prune_css(page)
+    page = prune_css(once(page))
     # plotly.js goes in last, so the template and the regexes above never touch its 1.3 MB.
     script = (
         '<script type="text/javascript">window.PlotlyConfig = {MathJaxConfig: \'local\'};</script>\n'

@@ -35,9 +35,11 @@ class ScenarioPage:
 
 
 def run_what_if(input_path, out_dir, levers: dict | None = None, *, policy_path=None, years=None,
-                stem: str = STEM, kernel_name: str = "python3", file_years: dict | None = None) -> ScenarioPage:
+                stem: str = STEM, kernel_name: str = "python3", file_years: dict | None = None,
+                as_of=None) -> ScenarioPage:
     """Run the what-if notebook for ``levers`` on ``input_path`` (one path or several) and write
-    ``<out_dir>/<stem>.html``; ``file_years`` names the years of exports (``--year``)."""
+    ``<out_dir>/<stem>.html``; ``file_years`` names the years of exports (``--year``), ``as_of``
+    the 截至 date of its 要点 box (a date; default today)."""
     from lib.report.execute import run_notebook
 
     unknown = set(levers or {}) - set(LEVERS)
@@ -51,6 +53,7 @@ def run_what_if(input_path, out_dir, levers: dict | None = None, *, policy_path=
         "policy_path": str(Path(policy_path).resolve()) if policy_path else "",
         "years": list(years) if years else None,
         "interactive": False,
+        **({"as_of": as_of.isoformat()} if as_of else {}),
         **{k: v for k, v in (levers or {}).items() if v is not None},
     }
     run = run_notebook(NOTEBOOK, work_dir_for(out_dir) / NOTEBOOKS / f"{stem}.ipynb", parameters,

@@ -55,12 +55,22 @@ def test_a_run_outside_the_project_is_not_recorded(project, tmp_path):
     ({"posts": "abc"}, "posts 应为数字"),
     ({"post_months": 13}, "post_months 应在 1–12"),
     ({"goal": "随便"}, "goal 应为"),
+    ({"as_of": "8月15日"}, "as_of 应为日期"),
 ])
 def test_a_bad_parameter_stops_with_one_sentence(project, namespace, words):
     with pytest.raises(ParameterError) as caught:
         open_session(namespace, "what_if", root=project)
     lines = caught.value._render_traceback_()  # what IPython shows instead of a traceback
     assert len(lines) == 1 and words in lines[0] and "Traceback" not in lines[0]
+
+
+def test_as_of_as_papermill_passes_it():
+    import datetime as dt
+
+    from lib.interactive.session import parse_as_of
+
+    assert parse_as_of("2022-08-15") == dt.date(2022, 8, 15) == parse_as_of(dt.date(2022, 8, 15))
+    assert parse_as_of("") is None and parse_as_of(None) is None
 
 
 def test_years_as_papermill_passes_them():

@@ -113,6 +113,22 @@ def test_industry_distribution_goes_to_households_without_labour(small):
     assert s.after.households.filter(pl.col("户编号") == "D")["本年财产性收入"].item() == 3000.0
 
 
+def test_key_figures_and_actions_of_the_what_if_box(small):
+    from lib.catalogue import LEAD_UNITS
+    from lib.interactive.what_if import key_figures, plan_actions
+
+    data, before = small
+    s = run_scenario(data, POLICY, Levers(goal=GOAL_RESTORE, posts=2, industry_per_household=2000,
+                                          dibao_standard=5000), before=before)
+    figures = dict(key_figures(s))
+    assert figures["减收户"] == f"4 → {district(s)['调整后减收户']} 户" and figures["红色预警户"].startswith("3 → ")
+    assert list(figures) == ["越过监测线户", "恢复上年收入户", "弥补收入缺口", "减收户", "红色预警户", "每年投入"]
+    actions = plan_actions(s)
+    assert [a.split("：")[0] for a in actions] == [LEAD_UNITS["M1"], LEAD_UNITS["M2"], LEAD_UNITS["M3"]]
+    assert "安置 2 个公益岗位" in actions[0] and "1 户无劳动力户" in actions[1]
+    assert plan_actions(run_scenario(data, POLICY, Levers(), before=before)) == ["本方案不安排新的帮扶措施，只测算规则调整的影响。"]
+
+
 def test_rule_levers_change_the_policy_and_the_counts(small):
     data, before = small
     higher = run_scenario(data, POLICY, Levers(monitoring_threshold=9000), before=before)
@@ -242,18 +258,22 @@ def test_what_if_notebook_runs_to_a_static_html(tmp_path):
     papermill.execute_notebook(
         str(NOTEBOOKS / "what_if.ipynb"), str(out), cwd=str(NOTEBOOKS), kernel_name="python3", progress_bar=False,
         parameters={"input_path": str(small_workbook(tmp_path)), "posts": 3, "industry_per_household": 500,
-                    "interactive": False},
+                    "interactive": False, "as_of": "2022-08-15"},
     )
     nb = nbformat.read(out, as_version=4)
     text = outputs_text(nb)
     assert "3 个，每岗 500 元/月 × 12 个月" in text
     first = next(o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
-    assert "结论" in first["data"]["text/html"] and "新增 3 个公益岗位" in first["data"]["text/html"]  # conclusion first
+    box = first["data"]["text/html"]  # the 要点 box first, as every briefing's, with the conclusion in it
+    assert 'class="zs-keypoints"' in box and "结论" in box and "新增 3 个公益岗位" in box
+    assert "截至 2022年8月15日" in box and "距8月31日台账报送截止还有 16 天" in box and "距9月30日收入核算截止还有 46 天" in box
+    assert "区人社局：按本方案安置" in box
     assert "按名单顺序" in text and "越过监测线户数" in text and "弥补缺口金额" in text  # the goals side by side
     assert "widget-view" not in nbformat.writes(nb)  # no widgets in the static run
     report = notebook_to_html(out, tmp_path / "what_if.html", "假设分析")
     html = report.path.read_text(encoding="utf-8")
     assert "调整前后对比" in html and "恢复上年收入户" in html and "plotly" in html.lower()
+    assert "要点" in html and "截至 2022年8月15日" in html
     assert code_words(html) == []
 
 

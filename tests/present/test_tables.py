@@ -55,7 +55,7 @@ def test_html_table_escapes_everything_from_data(households):
     markup = out.data
     assert "李四&lt;script&gt;alert(1)&lt;/script&gt;" in markup
     assert "<script>alert" not in markup
-    assert markup.count("<script>") == 1  # only the table's own sorting/search script
+    assert markup.count("<script") == 1  # only the table's own sorting/search script
     assert "名单&lt;b&gt;" in markup
 
 
@@ -77,7 +77,21 @@ def test_html_table_cells_numbers_lists_booleans(households):
     assert first == ["H1", "3,500", "-36.4%", "务工减收", "是"]
     assert third[3] == "经营减收；务工减收"
     assert fourth[1] == "" and fourth[2] == ""  # missing stays empty, never 0
-    assert 'data-v="3500.0"' in markup  # sorting uses the raw number, not the text
+    # sorting uses the raw number: data-v where the text is not the number itself (a share,
+    # a rounded amount), none where the script reads the text ("3,500" is 3500.0)
+    assert f'data-v="{-4 / 11!r}"' in markup
+    assert '<td class="n">3,500</td>' in markup and 'data-v="3500.0"' not in markup
+    assert tables._sort_key(3500.4, "3,500") == ' data-v="3500.4"'
+    assert tables._sort_key(12, "12") == "" and tables._sort_key(None, "") == ""
+
+
+def test_phone_labels_are_one_rule_per_column_not_an_attribute_per_cell(households):
+    markup = tables.table_markup(households, {"户编号": "户编号", "本年人均纯收入": "本年人均（元）"})
+    (table_id,) = re.findall(r'id="(zs-t-[^"]+)"', markup)
+    assert "data-label" not in markup
+    assert f'#{table_id} tbody>tr>:nth-child(2)::before{{content:"本年人均（元）："}}' in markup
+    hostile = tables.table_markup(pl.DataFrame({'a"}</style><script>x': [1]}))
+    assert "</style><script>x" not in hostile and hostile.count("<script") == 1
 
 
 def test_html_table_empty_and_truncated(households):

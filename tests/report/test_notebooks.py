@@ -135,5 +135,5 @@ def test_district_overview_runs_standalone_from_the_workbook(small_case, tmp_pat
     from lib.present.charts import village_ranking
 
     (table,) = [h for h in html if "<caption>各村减收户与预警户</caption>" in h]
-    first_cells = re.findall(r'<tr(?: class="zs-more")?><td data-label="村">([^<]*)</td>', table)
+    first_cells = re.findall(r'<tr(?: class="zs-more")?><td>([^<]*)</td>', table)
     assert first_cells == village_ranking(analysis.households).get_column("村").to_list()
