@@ -21,13 +21,14 @@ setup: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/zengshou demo --workers $(WORKERS)
 
-# The browser tests need Debian's chromium, the print test pdftotext (poppler-utils); install
+# The browser tests need Debian's chromium, the print test pdftotext (poppler-utils) and a
+# Chinese font (fonts-noto-cjk), so pages print and wrap as on a leader's machine; install
 # them when missing (root on CI and dev machines).
 chromium:
-	@{ command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; } || { \
+	@{ command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
-	  else echo "chromium 或 pdftotext 未安装且无权限安装：浏览器和打印测试将跳过"; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils fonts-noto-cjk >/dev/null; \
+	  else echo "chromium、pdftotext 或中文字体未安装且无权限安装：浏览器和打印测试将跳过或按无中文字体的排版运行"; fi; }
 
 test: $(VENV)/.installed chromium
 	$(BIN)/python -m pytest -n $(WORKERS) --durations=15

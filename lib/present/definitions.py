@@ -13,6 +13,7 @@ from IPython.display import Markdown
 from lib.catalogue import ORANGE, RED
 from lib.present import tables
 from lib.rules.figures import definitions
+from lib.rules.progress import PROGRESS_FIGURES
 
 RISK_FIGURES = ("risk_households", "risk_lost", "lost")  # the risk-point chart, and their sum
 
@@ -21,14 +22,18 @@ def _once(*groups: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(key for group in groups for key in group))
 
 
+# The 与上次相比 section's shares toward the deadlines, and the counts they divide.
+PROGRESS = tuple(f.key for f in PROGRESS_FIGURES)
+
 VILLAGE_BRIEFING = _once(
     tables.SURVEY_FIGURES, tables.INCOME_FIGURES, RISK_FIGURES, tables.WARNING_FIGURES, tables.MEASURE_FIGURES,
+    PROGRESS,
 )
 # The district page adds the villages' ranking and the 台账汇总 table.
 DISTRICT_OVERVIEW = _once(
     tables.SURVEY_FIGURES, ("decrease_share", f"level_{RED}", f"level_{ORANGE}", "red_share"),
     tables.WARNING_FIGURES, RISK_FIGURES, tables.MEASURE_FIGURES,
-    ("at_risk", "not_recovering", "measures", "implemented", "planned"),
+    ("at_risk", "not_recovering", "measures", "implemented", "planned"), PROGRESS,
 )
 # index.html's table (lib.report.pipeline.index_figures).
 INDEX = ("households", "not_surveyed", "decrease", f"level_{RED}", f"level_{ORANGE}", "should_monitor",
@@ -36,8 +41,10 @@ INDEX = ("households", "not_surveyed", "decrease", f"level_{RED}", f"level_{ORAN
 
 
 def definition_rows(keys) -> list[tuple[str, str, str]]:
-    """(指标, 单位, 口径) for the figures ``keys``, in order."""
-    return [(f.label, f.unit, f.definition) for f in definitions(keys)]
+    """(指标, 单位, 口径) for the figures ``keys`` (of the figures module or `PROGRESS`), in order."""
+    progress = {f.key: f for f in PROGRESS_FIGURES}
+    shown = [progress.get(k) or definitions([k])[0] for k in keys]
+    return [(f.label, f.unit, f.definition) for f in shown]
 
 
 def appendix(keys) -> Markdown:

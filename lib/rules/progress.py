@@ -142,7 +142,7 @@ PROGRESS_FIGURES: tuple[Figure, ...] = (
     Figure("p_at_risk_helped", "有措施的风险户", "户", "风险户中台账已有至少一项措施（计划或已落实）的户。",
            _count(pl.col(AT_RISK) & pl.col(HELPED))),
     Figure("p_gaps", "有收入缺口户数", "户", "减收户（收入缺口大于 0）。", _count(pl.col(GAP_STATE) != NO_GAP)),
-    Figure("p_gaps_closed", "缺口已补足户数", "户", "减收户中已落实措施的预计增收合计不少于收入缺口的户（计划中的措施不算）。",
+    Figure("p_gaps_closed", "缺口已补足户数", "户", "减收户中已落实措施的预计增收合计不少于收入缺口的户（计划中的措施不算；“缺口未补足户数”则把计划中的措施也算上，衡量的是台账安排够不够）。",
            _count(pl.col(GAP_STATE) == GAP_CLOSED)),
     Figure("survey_rate", SURVEY_RATE, "%", "已排查户数 ÷ 应排查户数；目标 8月31日前 100%。",
            _share("已排查户数", "应排查户数"), additive=False),

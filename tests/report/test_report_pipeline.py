@@ -333,7 +333,7 @@ def test_pipeline_reports_every_village_and_survives_a_failing_one(tmp_path, mon
     assert external_references(index) == []
     hrefs = {unquote(h) for h in re.findall(r'href="([^"]+)"', index)}
     assert hrefs == {by_name["东村"].html, by_name["东村"].ledger, by_name[HOSTILE_VILLAGE].html,
-                     by_name[HOSTILE_VILLAGE].ledger, "district.html", "district_台账.xlsx", "前进乡_台账.xlsx"}
+                     by_name[HOSTILE_VILLAGE].ledger, "district.html", "district_台账.xlsx", "前进乡_台账.xlsx", "进度.html"}
     assert all((out / h).exists() for h in hrefs)
     assert "&lt;i&gt;&quot;红旗&quot;&lt;/i&gt;/村" in index and "<i>" not in index
     assert "出错村" in index and "简报计算时出错" in index
