@@ -108,6 +108,7 @@ vertical-align:top;white-space:nowrap}
 .zs-table .zs-wrap table,.zs-table .zs-wrap table tbody,.zs-table .zs-wrap table tr,
 .zs-table .zs-wrap table td,.zs-table .zs-wrap table tbody th{display:block;width:auto}
 .zs-table .zs-wrap table thead{display:none}
+.zs-table .zs-wrap table caption{display:block}  /* as a table-caption of a block table it shrinks to one character a line */
 .zs-table .zs-wrap table tr{border:1px solid #d9dee5;border-radius:4px;margin:0 0 .6em 0;padding:.2em .4em}
 .zs-table .zs-wrap table td,.zs-table .zs-wrap table tbody th{border:0;white-space:normal;min-width:0;max-width:none;
 padding:1px 2px;text-align:left;overflow-wrap:anywhere}

@@ -161,11 +161,15 @@ def test_phone_width_has_no_sideways_scroll_and_no_overlapping_chart_labels(brie
     charts = page.evaluate(CHART_BOXES)
     # each table row a card, each value under its header (one CSS rule per column)
     label = page.evaluate("getComputedStyle(document.querySelector('.zs-table tbody td'), '::before').content")
+    # a caption reads across the card's width, not one character a line
+    captions = page.evaluate("[...document.querySelectorAll('.zs-table caption')].map(c => [c.textContent, "
+                             "c.getBoundingClientRect().width])")
     page.screenshot(path=str(tmp_path / "phone.png"))
     page.close()
     assert width <= 390
     assert label == '"户编号："', label
     assert len(charts) >= 5
+    assert captions and all(w > 300 for _, w in captions), [c for c in captions if c[1] <= 300]
 
     def overlap(a, b):
         return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
