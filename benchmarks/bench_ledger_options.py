@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_ledger import VILLAGE, analysed, bare_xlsxwriter, plain_frames  # noqa: E402
+from benchmarks.bench_ledger import analysed, bare_xlsxwriter, plain_frames  # noqa: E402
 
 
 def _values(frame, column):

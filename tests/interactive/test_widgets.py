@@ -2,7 +2,6 @@
 
 import polars as pl
 import pytest
-from plotly.callbacks import Points
 from test_what_if import POLICY, small_data
 
 import lib.interactive.widgets as widgets
