@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -16,6 +18,17 @@ settings.register_profile("zengshou", deadline=None)
 # random runs find is pinned as a test; a landing never depends on the draw.
 settings.register_profile("ci", deadline=None, derandomize=True)
 settings.load_profile("ci" if os.environ.get("CI") else "zengshou")
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def zengshou(*args: str, cwd: Path, timeout: float = 180) -> subprocess.CompletedProcess:
+    """The CLI as a user runs it: a fresh process in ``cwd``, this checkout's ``lib`` only."""
+    return subprocess.run(
+        [sys.executable, "-m", "lib.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+        env={"PYTHONPATH": str(PROJECT), "PATH": "/usr/bin:/bin"},
+    )
+
 
 # An independent GB 11643 implementation, so tests do not check lib.io.parsing against itself.
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

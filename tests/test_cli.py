@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import polars as pl
 
-from tests.conftest import write_csv_folder
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def zengshou(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "lib.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-    )
+from tests.conftest import write_csv_folder, zengshou
 
 
 def test_analyze_writes_the_contract_files_and_exits_0(tmp_path, frames):

@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
-from pathlib import Path
 
 import polars as pl
 import pytest
 
-from tests.conftest import write_csv_folder
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def zengshou(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "lib.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=180,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-    )
+from tests.conftest import write_csv_folder, zengshou
 
 
 def test_progress_prints_the_changes_and_writes_an_offline_page(tmp_path, frames):
