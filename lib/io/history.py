@@ -88,9 +88,16 @@ def read_snapshot(folder: str | Path, day: dt.date) -> Snapshot:
     return Snapshot(day, households, figures, int(figures[YEAR_LAST][0]), int(figures[YEAR_THIS][0]))
 
 
-def read_series(folder: str | Path, until: dt.date | None = None) -> pl.DataFrame:
-    """Every snapshot's figures up to ``until`` (inclusive), stacked: 截至, 村, … (oldest first)."""
-    days = [d for d in snapshot_dates(folder) if until is None or d <= until]
+def snapshot_years(folder: str | Path, day: dt.date) -> tuple[int, int]:
+    """The (上年, 本年) a snapshot compared, read from its figures alone."""
+    years = pl.read_parquet(Path(folder) / f"{day.isoformat()}{FIGURES_SUFFIX}", columns=[YEAR_LAST, YEAR_THIS])
+    return int(years[YEAR_LAST][0]), int(years[YEAR_THIS][0])
+
+
+def read_series(folder: str | Path, until: dt.date | None = None, days: list[dt.date] | None = None) -> pl.DataFrame:
+    """Every snapshot's figures up to ``until`` (inclusive; of ``days`` only, when given),
+    stacked: 截至, 村, … (oldest first)."""
+    days = [d for d in (snapshot_dates(folder) if days is None else days) if until is None or d <= until]
     if not days:
         return pl.DataFrame(schema={progress.AS_OF: pl.Date, VILLAGE: pl.String})
     frames = [pl.read_parquet(Path(folder) / f"{d.isoformat()}{FIGURES_SUFFIX}") for d in days]

@@ -82,14 +82,17 @@ def load(history_dir, as_of: dt.date | None = None, since: dt.date | None = None
         empty = pl.DataFrame()
         return Progress(None, None, None, empty, empty, empty, (as_of or dt.date.today()).year, tuple(dates))
     current = upto[-1]
+    now = history.read_snapshot(history_dir, current)
+    # only runs that compared the same two years: a new season's first run starts a new series
+    upto = [d for d in upto if history.snapshot_years(history_dir, d) == (now.year_last, now.year_this)]
     earlier = [d for d in upto if d < current and (since is None or d <= since)]
     if since is not None and not earlier:
-        listed = "、".join(d.isoformat() for d in dates)
-        raise InputError(f"没有 {since.isoformat()} 或更早的运行记录可比（已有记录：{listed}）；请换一个 --since 日期")
+        listed = "、".join(d.isoformat() for d in upto)
+        raise InputError(f"没有 {since.isoformat()} 或更早的运行记录可比（只比较同样是 {now.year_this} 年与 "
+                         f"{now.year_last} 年相比的记录；已有：{listed}）；请换一个 --since 日期")
     previous = earlier[-1] if earlier else None
-    now = history.read_snapshot(history_dir, current)
     before = history.read_snapshot(history_dir, previous) if previous else None
-    series = history.read_series(history_dir, current)
+    series = history.read_series(history_dir, current, days=upto)
     paces = rp.pace(series, now.year_this)
     ranking = rp.village_ranking(now.figures, before.figures if before else None, paces)
     changes = rp.compare(before.households, now.households) if before else None

@@ -90,3 +90,30 @@ def test_the_demo_shows_the_section_the_chart_and_the_progress_page(tmp_path):
     assert 'href="%E8%BF%9B%E5%BA%A6.html"' in index
     page = (out / "进度.html").read_text(encoding="utf-8")
     assert "与上次（8月8日）相比" in page and page.count("Plotly.newPlot(") == 9  # 全区 + 8 villages
+
+
+def test_a_run_of_another_season_is_not_compared(tmp_path):
+    """Last season's runs (2020→2021) stay in the history but this season's section, pace and
+    chart use only the runs that compared the same two years."""
+    from dataclasses import replace
+
+    from lib.codes import InputError
+    from lib.demo.district import village_table
+    from lib.io import history
+    from lib.policy import default_policy
+    from lib.report.progress import load
+    from lib.rules.analysis import analyze
+    from tests.factories import generated_input
+
+    a = analyze(generated_input(60, 11, village_table(60, 11)), default_policy(), as_of=dt.date(2022, 8, 15))
+    old = history.build_snapshot(replace(a, as_of=dt.date(2021, 9, 20)))
+    old = replace(old, year_last=2020, year_this=2021,
+                  figures=old.figures.with_columns(pl.lit(2020, pl.Int64).alias(history.YEAR_LAST), pl.lit(2021, pl.Int64).alias(history.YEAR_THIS)))
+    history.write_snapshot(tmp_path, old)
+    history.write_snapshot(tmp_path, replace(a, as_of=dt.date(2022, 8, 8)))
+    history.write_snapshot(tmp_path, a)
+    p = load(tmp_path)
+    assert (p.as_of, p.previous) == (dt.date(2022, 8, 15), dt.date(2022, 8, 8))
+    assert p.series["截至"].unique().sort().to_list() == [dt.date(2022, 8, 8), dt.date(2022, 8, 15)]
+    with pytest.raises(InputError, match="没有 2022-01-01 或更早的运行记录可比"):
+        load(tmp_path, since=dt.date(2022, 1, 1))
