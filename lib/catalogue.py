@@ -22,6 +22,9 @@ import polars as pl
 
 ID, TOWNSHIP, VILLAGE, YEAR, MEMBERS = "户编号", "乡镇", "村", "年度", "家庭人口数"
 DISTRICT = "全区"  # the district row of every per-village table
+# The plan's two deadlines in the compared year: (month, day, what is due then).
+LEDGER_DUE, ACCOUNTING_DUE = (8, 31, "台账报送"), (9, 30, "收入核算")
+DEADLINES = (LEDGER_DUE, ACCOUNTING_DUE)
 
 # ---------------------------------------------------------------------------------------
 # Income kinds and items

@@ -18,14 +18,12 @@ from collections.abc import Sequence
 import polars as pl
 from IPython.display import HTML
 
-from lib.catalogue import DISTRICT, LEAD_UNITS, MEASURE_NAMES, ORANGE, RED, VILLAGE, WARNING_LEVELS, code_key
+from lib.catalogue import DEADLINES, DISTRICT, LEAD_UNITS, MEASURE_NAMES, ORANGE, RED, VILLAGE, WARNING_LEVELS, code_key
 from lib.present.format import escape, yuan
 from lib.present.tables import EMPTY, table_markup
 from lib.rules.figures import figures_of, label
 from lib.rules.tasks import DONE, NOT_ARRANGED, PLANNED, STATUS, UNIT, lead_unit_summary, lead_unit_tasks
 
-# The plan's two deadlines in the compared year: (month, day, what is due).
-DEADLINES = ((8, 31, "台账报送"), (9, 30, "收入核算"))
 URGENT_ACTIONS = 3
 # The figures the box shows, in reading order (keys of lib.rules.figures).
 BOX_FIGURES = (f"level_{RED}", f"level_{ORANGE}", "decrease", "decrease_unhelped", "shortfall", "expected_gain",

@@ -40,10 +40,12 @@ from dataclasses import dataclass
 import polars as pl
 
 from lib.catalogue import (
+    ACCOUNTING_DUE,
     DECREASE,
     DISTRICT,
     EXITED,
     LEAD_UNITS,
+    LEDGER_DUE,
     MEASURE_NAMES,
     NEW_ENTRY,
     NOT_SURVEYED,
@@ -128,12 +130,8 @@ def _share(part: str, whole: str) -> pl.Expr:
 
 
 SURVEY_RATE, COVER_RATE, CLOSED_RATE = "排查率", "风险户措施覆盖率", "缺口补足率"
-# The three targets of the season: the share, its deadline (month, day) and what is due then.
-TARGETS = (
-    (SURVEY_RATE, (8, 31), "台账报送"),
-    (COVER_RATE, (8, 31), "台账报送"),
-    (CLOSED_RATE, (9, 30), "收入核算"),
-)
+# The three targets of the season: the share and its deadline (catalogue.DEADLINES).
+TARGETS = ((SURVEY_RATE, LEDGER_DUE), (COVER_RATE, LEDGER_DUE), (CLOSED_RATE, ACCOUNTING_DUE))
 PROGRESS_FIGURES: tuple[Figure, ...] = (
     Figure("p_to_survey", "应排查户数", "户", "户数 − 已退出。", _count(_on_roster())),
     Figure("p_surveyed", "已排查户数", "户", "应排查户中两个年度都有收入记录的户。",
@@ -323,7 +321,7 @@ def compare(before: pl.DataFrame, after: pl.DataFrame) -> Changes:
 
 
 def deadline(year: int, target: str) -> dt.date:
-    month, day = next(d for name, d, _ in TARGETS if name == target)
+    month, day, _ = next(due for name, due in TARGETS if name == target)
     return dt.date(year, month, day)
 
 
@@ -338,7 +336,7 @@ def pace(series: pl.DataFrame, year: int) -> pl.DataFrame:
     for (village,), part in series.sort(AS_OF).group_by([VILLAGE], maintain_order=True):
         days = [(d - part[AS_OF][0]).days for d in part[AS_OF]]
         last_day = part[AS_OF][-1]
-        for target, _, due_what in TARGETS:
+        for target, (_, _, due_what) in TARGETS:
             values = part[target].to_list()
             points = [(x, y) for x, y in zip(days, values, strict=True) if y is not None]
             current = values[-1]
