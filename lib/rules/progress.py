@@ -55,6 +55,7 @@ from lib.catalogue import (
     VILLAGE,
     code_order,
 )
+from lib.rules.explain import yuan_text
 from lib.rules.figures import TOWNSHIP, VILLAGE_KEYS, Figure, village_figures
 
 ID = "户编号"
@@ -238,7 +239,7 @@ def _measure_changes(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
 
 
 def _fmt_yuan(column: str) -> pl.Expr:
-    return pl.col(column).round(0).cast(pl.Int64).cast(pl.String) + pl.lit(" 元")
+    return yuan_text(pl.col(column)) + pl.lit(" 元")
 
 
 def _level_text(column: str) -> pl.Expr:

@@ -61,7 +61,7 @@ def test_every_count_of_the_section_matches_a_hand_count():
     assert sorted(c.new_unhelped["户编号"]) == ["A", "D"]
     assert c.changed.row(0, named=True) | {"原因": None} == {
         "户编号": "D", "村": B, "上次研判": "增收", "本次研判": "减收", "上次预警": "绿", "本次预警": "橙", "原因": None}  # a 30 % drop
-    assert "收入研判由增收变为减收" in c.changed["原因"][0] and "25000 元 变为 14000 元" in c.changed["原因"][0]
+    assert "收入研判由增收变为减收" in c.changed["原因"][0] and "25,000 元 变为 14,000 元" in c.changed["原因"][0]
     assert "务工减收" in c.changed["原因"][0]  # the risk point that appeared
     assert c.gaps_closed.select("户编号", "收入缺口", "已落实预计增收").rows() == [("C", 5000.0, 8000.0)]
     assert c.exited.select("户编号", "原因").rows() == [("E", "本次户信息中已无此户")]
