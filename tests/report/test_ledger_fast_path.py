@@ -25,11 +25,7 @@ from lib.report.excel import (
     write_ledger,
 )
 from lib.rules.analysis import analyze
-
-VILLAGES = pl.DataFrame({
-    "乡镇": ["前进乡", "前进乡"], "村": ["一村", "二村"], "户数": [40, 30],
-    "冰雹受灾": [False, True], "产业项目减收": [True, False],
-})
+from test_report_excel import VILLAGES  # the same two-village township as the ledger tests
 LONG = "长" * 10_000
 ODD = [
     "=1+1", "+cmd|' /C calc'!A0", "-开头", "@SUM(A1)", "张\u202e三", "\u2066李四\u2069",
