@@ -115,7 +115,7 @@ def render_page(p: Progress) -> str:
     village's chart; plotly.js inlined once."""
     import plotly.io as pio
 
-    from lib.report.html import plotlyjs
+    from lib.report.html import plotlyjs_scripts
 
     body = [f"<h1>{escape(PAGE_TITLE)}</h1>"]
     if p.as_of is None:
@@ -141,7 +141,7 @@ def render_page(p: Progress) -> str:
         '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(PAGE_TITLE)}</title><style>{_CSS}</style>"
-        f"<script>{plotlyjs()}</script></head><body>" + "".join(body) + "</body></html>"
+        f"{plotlyjs_scripts()}</head><body>" + "".join(body) + "</body></html>"
     )
 
 

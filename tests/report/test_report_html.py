@@ -30,7 +30,6 @@ from lib.report.html import (
 
 HOSTILE = "<script>window.__xss = 1</script>"
 CODE_MARKER = "secret_code_marker_4711"
-PLOTLYJS_BANNER = "* plotly.js "  # the full bundle's banner and the partial one's
 
 
 def figure_output(title: str, renderer=None) -> dict:
@@ -79,9 +78,11 @@ def test_page_is_chinese_and_shows_no_code(page):
 
 
 def test_page_embeds_plotlyjs_once_before_the_figures(page):
-    assert page.count(PLOTLYJS_BANNER) == 1
+    assert report_html.plotlyjs_copies(page) == 1
     assert page.count("Plotly.newPlot(") == 2
-    assert page.index(PLOTLYJS_BANNER) < page.index("Plotly.newPlot(")
+    # pako first, then the packed bundle, then the figures that need it
+    assert (page.index('data-zs-inflate="pako"') < page.index(report_html.PLOTLYJS_MARK)
+            < page.index("Plotly.newPlot("))
 
 
 def test_the_embedded_bundle_is_the_vendored_partial_one_and_matches_plotly_py(page):
@@ -95,8 +96,20 @@ def test_the_embedded_bundle_is_the_vendored_partial_one_and_matches_plotly_py(p
     # npm has no finance bundle of plotly.py's exact plotly.js (4.1.1): the nearest, 4.1.0, is
     # pinned; figure JSON is stable within a minor version
     assert pinned["version"].split(".")[:2] == get_plotlyjs_version().split(".")[:2]
-    assert "* plotly.js (finance - minified) v" + pinned["version"] in page
-    assert len(page.encode()) < 1_500_000
+    carried = report_html.embedded_plotlyjs(page)
+    assert carried == report_html.PLOTLYJS_BUNDLE.read_text(encoding="utf-8")  # byte for byte
+    assert carried.lstrip("/! \n*").startswith("plotly.js (finance - minified) v" + pinned["version"])
+    assert f'{report_html.PLOTLYJS_MARK}="{pinned["version"]}"' in page
+    assert len(page.encode()) < 1_000_000  # the packed bundle is 0.6 MB of it
+
+
+def test_the_inflater_is_the_vendored_pako_and_the_page_carries_it_unchanged(page):
+    vendored = report_html.INFLATE_SCRIPT.parent
+    assert {"LICENSE", "package.json", "SOURCE.txt"} <= {p.name for p in vendored.iterdir()}
+    pinned = json.loads((vendored / "package.json").read_text(encoding="utf-8"))
+    assert pinned["name"] == "pako" and pinned["version"] == "2.1.0"
+    assert f"pako {pinned['version']}" in (vendored / "SOURCE.txt").read_text(encoding="utf-8")
+    assert report_html.INFLATE_SCRIPT.read_text(encoding="utf-8") in page
 
 
 def briefing_figures() -> dict:
@@ -173,8 +186,8 @@ def test_chinese_fonts_come_from_css_only(page):
 
 def test_a_page_without_figures_carries_no_plotlyjs():
     page = render_html(executed_notebook(n_figures=0), "无图")
-    assert PLOTLYJS_BANNER not in page
-    assert len(page.encode()) < 1_000_000
+    assert report_html.plotlyjs_copies(page) == 0 and "pako" not in page
+    assert len(page.encode()) < 300_000
 
 
 def test_plotlyjs_already_in_an_output_is_not_added_again():
@@ -185,7 +198,7 @@ def test_plotlyjs_already_in_an_output_is_not_added_again():
     nb = executed_notebook(n_figures=1)
     nb.cells[1].outputs.insert(0, bundle)
     page = render_html(nb, "交互运行")
-    assert page.count(PLOTLYJS_BANNER) == 1
+    assert report_html.plotlyjs_copies(page) == 1 and report_html.PLOTLYJS_MARK not in page
     assert external_references(page) == []
 
 
@@ -219,7 +232,7 @@ def test_notebook_to_html_writes_the_page_from_a_file(tmp_path):
     report = notebook_to_html(ipynb, tmp_path / "示例村.html", "示例村增收监测简报")
     text = report.path.read_text(encoding="utf-8")
     assert report.size == len(text.encode("utf-8")) and report.external == ()
-    assert text.count(PLOTLYJS_BANNER) == 1
+    assert report_html.plotlyjs_copies(text) == 1
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp litter
 
 

@@ -19,13 +19,12 @@ import pytest
 
 from factories import generated_input
 from lib.io.atomic import atomic_path, write_text
-from lib.report.html import external_references
+from lib.report.html import external_references, plotlyjs_copies
 from lib.report.index import render_index, write_index
 from lib.report.pipeline import file_stems, index_figures
 
 TINY = Path(__file__).resolve().parents[1] / "notebooks" / "tiny_report.ipynb"
 HOSTILE_VILLAGE = '<i>"红旗"</i>/村'
-PLOTLYJS_BANNER = "* plotly.js "  # the full bundle's banner and the partial one's
 
 
 # ---------------------------------------------------------------------------------------
@@ -177,7 +176,7 @@ def test_tiny_notebook_runs_and_converts_to_an_offline_page(tmp_path):
     text = page.path.read_text(encoding="utf-8")
     assert '<html lang="zh">' in text
     assert "setup_notebook" not in text and "n_figures" not in text  # no code
-    assert text.count(PLOTLYJS_BANNER) == 1 and text.count("Plotly.newPlot(") == 3
+    assert plotlyjs_copies(text) == 1 and text.count("Plotly.newPlot(") == 3
     assert external_references(text) == [] and page.external == ()
     assert "<script>window.__xss" not in text and "&lt;script&gt;window.__xss" in text
     assert "只应留在审计用的笔记本里" not in text  # the warning stays in the audit notebook
@@ -223,7 +222,7 @@ def test_a_kernel_that_fails_to_start_is_retried_once(tmp_path, monkeypatch, war
     assert run.attempts == 2 and len(calls) == 2
     assert "重试村：共 3 户" in _cell_text(run.nb)
     # a kernel started by papermill (warm=False) is a report kernel too: plotly.js stays out
-    assert PLOTLYJS_BANNER not in json.dumps(run.nb) and "Plotly.newPlot(" in json.dumps(run.nb)
+    assert plotlyjs_copies(json.dumps(run.nb)) == 0 and "Plotly.newPlot(" in json.dumps(run.nb)
 
 
 @pytest.mark.slow
@@ -303,7 +302,7 @@ def test_pipeline_reports_every_village_and_survives_a_failing_one(tmp_path, mon
         assert r.ok and r.attempts == 1 and r.seconds > 0 and r.execute_seconds > 0
         page = (out / r.html).read_text(encoding="utf-8")
         assert r.html_bytes == len(page.encode("utf-8")) <= 6 * 1024 * 1024
-        assert external_references(page) == [] and page.count(PLOTLYJS_BANNER) == 1
+        assert external_references(page) == [] and plotlyjs_copies(page) == 1
         # the kernel loaded its own village from the store, with the policy made in code
         assert (f"分析结果：{village} {counts[village]} 户，2021—2022 年度，持平区间 0.045，参数来源 代码中修改的参数"
                 in html.unescape(page))
