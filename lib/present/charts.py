@@ -81,10 +81,12 @@ _TEMPLATE = go.layout.Template(
 def _figure(title: str, height: int = 420, **layout) -> go.Figure:
     """A figure in the house style; a title's bracketed detail "（…）" becomes its subtitle, so
     that neither line is wider than a phone."""
-    fig = go.Figure()
+    # The house template given at construction: a bare go.Figure() would first build the
+    # session's default template (merging plotly_white, ~25 ms a figure) only to replace it.
+    fig = go.Figure(layout={"template": _TEMPLATE})
     main, _, detail = title.partition("（")
     heading = dict(text=main, subtitle=dict(text="（" + detail, font=dict(size=12, color="#555"))) if detail else dict(text=title)
-    fig.update_layout(template=_TEMPLATE, title=heading, height=height + 60, **layout)
+    fig.update_layout(title=heading, height=height + 60, **layout)
     return fig
 
 

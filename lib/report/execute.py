@@ -6,11 +6,16 @@
 notebook to ``out_ipynb`` atomically, also when a cell failed (the traceback is the audit
 trail); a failed cell raises ``NotebookFailed``.
 
-Kernel start-up is most of a small notebook's cost, so a report worker keeps one *warm*
-kernel: while village N runs, the kernel for village N+1 is already starting and importing
-polars/plotly/lib (``lib.present.notebook.warm_kernel``, run by IPython's ``exec_lines`` before the
-kernel reports ready). Every notebook still gets a fresh kernel of its own — warm kernels
-are never reused — so no state passes from one village to the next.
+Kernel start-up is most of a small notebook's cost (0.6–0.7 s of CPU: Python, ipykernel,
+polars, plotly and lib imported by ``lib.present.notebook.warm_kernel``, run by IPython's
+``exec_lines`` before the kernel reports ready; then 0.2 s to connect a client), so a report
+worker keeps one *warm* kernel and its connected client for up to ``NOTEBOOKS_PER_KERNEL``
+notebooks. Between two notebooks the kernel's user namespace is reset as a fresh kernel has it
+(``RESET_CODE``: IPython's ``reset(new_session=True)``, execution counts from 1 again); what
+stays is the imported modules, which hold no village's data (the tests run two villages in
+one kernel and compare with fresh kernels). A kernel whose notebook failed, timed out or
+could not be reset is shut down, never reused; a retired kernel's successor is started while
+the last notebook runs.
 
 When a kernel fails to start (the known race on ZMQ ports when many kernels start at once:
 two kernels pick the same free port, one dies before answering ``kernel_info``) the run is
@@ -50,6 +55,13 @@ ENGINE_NAME = "zengshou"
 START_TIMEOUT = 60  # seconds for a kernel to answer kernel_info
 CELL_TIMEOUT = 600  # seconds per cell
 ATTEMPTS = 2  # one retry when the kernel fails to start
+# A kernel runs this many notebooks, then a fresh one takes over: bounds what a long batch can
+# accumulate in one process (memory, caches) at one kernel start per 20 villages.
+NOTEBOOKS_PER_KERNEL = 20
+RESET_TIMEOUT = 30  # seconds for the reset between two notebooks
+# What a used kernel runs before the next notebook (silently, not stored in its history): the
+# user namespace as a fresh kernel has it, then the memory of the last village's frames freed.
+RESET_CODE = "get_ipython().reset(new_session=True)\nimport gc as _gc; _gc.collect(); del _gc"
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +83,15 @@ class NotebookFailed(RuntimeError):
         self.out_ipynb = out_ipynb
         self.ename = ename
         self.evalue = evalue
+
+
+@dataclass
+class WarmKernel:
+    """A started kernel, its client once connected, and how many notebooks it has run."""
+
+    km: AsyncKernelManager
+    kc: object | None = None  # AsyncKernelClient, connected by the first notebook's client
+    notebooks: int = 0
 
 
 @dataclass(frozen=True)
@@ -106,10 +127,11 @@ class ReportEngine(NBClientEngine):
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                  stderr_file=None, start_timeout=START_TIMEOUT,
-                                 execution_timeout=None, km=None, kernel_env=None, **kwargs):
+                                 execution_timeout=None, warm=None, kernel_env=None, **kwargs):
         kwargs.pop("input_path", None)
         kwargs.pop("timeout", None)
         kwargs.pop("startup_timeout", None)
+        km = warm.km if warm is not None else None
         client = _ReportClient(
             nb_man,
             km=km,
@@ -123,13 +145,17 @@ class ReportEngine(NBClientEngine):
             stderr_file=stderr_file,
             **kwargs,
         )
+        if warm is not None and warm.kc is not None:
+            client.kc = warm.kc  # connected by an earlier notebook in this kernel
+            client.kc.allow_stdin = False
         try:
             # a kernel started here gets the report environment; a given one already has it
             return client.execute(**({"env": kernel_env} if km is None and kernel_env else {}))
         finally:
-            # A kernel we were handed is shut down by its owner; its channels are ours.
-            if km is not None and client.kc is not None:
-                client.kc.stop_channels()
+            # A kernel we were handed belongs to its pool, and so does its client: kept
+            # connected for the next notebook (None if connecting failed).
+            if warm is not None:
+                warm.kc = client.kc
 
 
 papermill_engines.register(ENGINE_NAME, ReportEngine)
@@ -143,7 +169,12 @@ papermill_engines.register(ENGINE_NAME, ReportEngine)
 def report_kernel_env() -> dict[str, str]:
     """The environment of a report kernel: this process's, marked as a report run."""
     # PYDEVD_…: the kernel's debugger would warn on stderr about frozen modules at every start.
-    return dict(os.environ, ZENGSHOU_REPORT="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    # POLARS_MAX_THREADS: a village's frames are small (a few hundred rows) and the batch runs
+    # one kernel per core already; polars' thread pool only adds hand-offs (~8% of a kernel's
+    # CPU measured). An analyst's own setting is kept.
+    env = dict(os.environ, ZENGSHOU_REPORT="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    env.setdefault("POLARS_MAX_THREADS", "1")
+    return env
 
 
 def notebook_imports(template: str | Path) -> tuple[str, ...]:
@@ -180,21 +211,26 @@ def _warm_line(modules: tuple[str, ...]) -> str:
 
 
 class KernelPool:
-    """Fresh kernels of one kind, the next one started (and warmed) before it is needed.
+    """Warm kernels of one kind for one worker: one in use, and at most one ready.
 
-    ``take()`` returns a started kernel manager — the spare if there is one — and, when
-    ``prefetch`` is true, starts the next spare at once so it warms up while the caller's
-    notebook runs. ``discard(km)`` shuts a used kernel down. Kernels are never reused.
+    ``take()`` returns a ``WarmKernel`` — the ready one if it is alive, else a new one. When
+    ``prefetch`` is true and the kernel taken will retire after this notebook (its
+    ``NOTEBOOKS_PER_KERNEL``-th), its successor starts at once and warms up while the
+    notebook runs. ``give_back(warm, keep)`` resets a kernel whose notebook succeeded and keeps
+    it ready (``keep``: more notebooks may follow); otherwise it is shut down.
     """
 
     def __init__(self, kernel_name: str = KERNEL_NAME, cwd: str | Path | None = None,
-                 warm_modules: tuple[str, ...] = WARM_MODULES, log_path: str | Path | None = None):
+                 warm_modules: tuple[str, ...] = WARM_MODULES, log_path: str | Path | None = None,
+                 notebooks_per_kernel: int | None = None):
         self.kernel_name = kernel_name
         self.cwd = str(cwd) if cwd else os.getcwd()
         self.warm_modules = tuple(warm_modules)
         self.log_path = Path(log_path) if log_path else None
-        self._spare: AsyncKernelManager | None = None
+        self.notebooks_per_kernel = max(1, notebooks_per_kernel or NOTEBOOKS_PER_KERNEL)
+        self._ready: WarmKernel | None = None
         self._log = None
+        self.started = 0  # kernels started by this pool (the benchmark and tests read it)
 
     def _output(self):
         if self.log_path is None:
@@ -205,7 +241,7 @@ class KernelPool:
             self._log = open(self.log_path, "ab")  # noqa: SIM115
         return self._log
 
-    def _start(self) -> AsyncKernelManager:
+    def _start(self) -> WarmKernel:
         km = AsyncKernelManager(kernel_name=self.kernel_name)
         try:
             run_sync(km.start_kernel)(
@@ -217,38 +253,63 @@ class KernelPool:
             )
         except _START_FAILURES as exc:
             raise KernelStartError(f"内核未能启动：{exc}") from exc
-        return km
+        self.started += 1
+        return WarmKernel(km)
 
     def prefetch(self) -> None:
-        """Start the spare now if there is none (e.g. while a worker sets itself up)."""
-        if self._spare is None:
-            self._spare = self._start()
+        """Start the ready kernel now if there is none (e.g. while a worker sets itself up)."""
+        if self._ready is None:
+            self._ready = self._start()
 
-    def take(self, prefetch: bool = True) -> AsyncKernelManager:
-        km, self._spare = self._spare, None
-        if km is None or not run_sync(km.is_alive)():
-            if km is not None:
-                self.discard(km)
-            km = self._start()
-        if prefetch:
+    def take(self, prefetch: bool = True) -> WarmKernel:
+        warm, self._ready = self._ready, None
+        if warm is None or not run_sync(warm.km.is_alive)():
+            if warm is not None:
+                self.discard(warm)
+            warm = self._start()
+        if prefetch and warm.notebooks + 1 >= self.notebooks_per_kernel:
             try:
                 self.prefetch()
             except KernelStartError as exc:  # the next take() starts one itself
                 log.warning("预启动内核失败：%s", exc)
-        return km
+        return warm
+
+    def give_back(self, warm: WarmKernel, keep: bool) -> None:
+        """After a notebook that succeeded: reset ``warm`` and keep it ready, or shut it down
+        (``keep`` false, its last notebook, or the reset failed)."""
+        warm.notebooks += 1
+        if (not keep or warm.notebooks >= self.notebooks_per_kernel or self._ready is not None
+                or warm.kc is None or not self._reset(warm)):
+            self.discard(warm)
+            return
+        self._ready = warm
 
     @staticmethod
-    def discard(km: AsyncKernelManager) -> None:
+    def _reset(warm: WarmKernel) -> bool:
         try:
-            run_sync(km.shutdown_kernel)(now=True)  # the notebook is done: no graceful wait
+            reply = run_sync(warm.kc.execute_interactive)(
+                RESET_CODE, silent=True, store_history=False, timeout=RESET_TIMEOUT,
+                output_hook=lambda msg: None)
+        except (TimeoutError, RuntimeError) as exc:
+            log.warning("内核重置失败，改用新内核：%s", exc)
+            return False
+        return reply["content"].get("status") == "ok"
+
+    @staticmethod
+    def discard(warm: WarmKernel) -> None:
+        if warm.kc is not None:
+            warm.kc.stop_channels()
+            warm.kc = None
+        try:
+            run_sync(warm.km.shutdown_kernel)(now=True)  # the notebook is done: no graceful wait
         except RuntimeError as exc:  # "No kernel is running!" — already gone
             log.debug("内核已退出：%s", exc)
-        run_sync(km.cleanup_resources)()
+        run_sync(warm.km.cleanup_resources)()
 
     def close(self) -> None:
-        if self._spare is not None:
-            self.discard(self._spare)
-            self._spare = None
+        if self._ready is not None:
+            self.discard(self._ready)
+            self._ready = None
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -282,7 +343,7 @@ def _literal(path: Path) -> str:
 
 
 def _execute(template: Path, tmp_out: Path, parameters: dict, kernel_name: str, timeout: int,
-             cwd: Path, km) -> object:
+             cwd: Path, warm: WarmKernel | None) -> object:
     import papermill
 
     return papermill.execute_notebook(
@@ -296,7 +357,7 @@ def _execute(template: Path, tmp_out: Path, parameters: dict, kernel_name: str, 
         start_timeout=START_TIMEOUT,
         execution_timeout=timeout,
         cwd=str(cwd),
-        km=km,
+        warm=warm,
         kernel_env=report_kernel_env(),
     )
 
@@ -308,10 +369,11 @@ def run_notebook(template: str | Path, out_ipynb: str | Path, parameters: dict,
     """Execute ``template`` with ``parameters`` into ``out_ipynb`` (atomically).
 
     ``cwd`` is the kernel's working folder (default: the template's folder, as in
-    Jupyter). ``warm`` takes the kernel from this process's ``KernelPool``; ``prefetch``
-    starts the next one at once (pass False for the last notebook of a batch). Raises
-    ``NotebookFailed`` when a cell fails (the executed notebook is written first) and
-    ``KernelStartError`` when the kernel did not start twice in a row.
+    Jupyter). ``warm`` takes the kernel from this process's ``KernelPool`` (reset after an
+    earlier notebook, or started for this one); ``prefetch`` keeps a kernel ready for a next
+    notebook (pass False for the last notebook of a batch). Raises ``NotebookFailed`` when a
+    cell fails (the executed notebook is written first) and ``KernelStartError`` when the
+    kernel did not start twice in a row.
     """
     template, out_ipynb = Path(template).resolve(), Path(out_ipynb)
     cwd = Path(cwd).resolve() if cwd else template.parent
@@ -320,10 +382,12 @@ def run_notebook(template: str | Path, out_ipynb: str | Path, parameters: dict,
     start = time.perf_counter()
     for attempt in range(1, ATTEMPTS + 1):
         tmp_out = temporary_sibling(out_ipynb)
-        km = None
+        kernel = None
+        succeeded = False
         try:
-            km = pool.take(prefetch=prefetch) if pool else None
-            nb = _execute(template, tmp_out, parameters, kernel_name, timeout, cwd, km)
+            kernel = pool.take(prefetch=prefetch) if pool else None
+            nb = _execute(template, tmp_out, parameters, kernel_name, timeout, cwd, kernel)
+            succeeded = True
         except KernelStartError as exc:
             tmp_out.unlink(missing_ok=True)
             if attempt == ATTEMPTS:
@@ -339,8 +403,11 @@ def run_notebook(template: str | Path, out_ipynb: str | Path, parameters: dict,
             tmp_out.unlink(missing_ok=True)
             raise
         finally:
-            if km is not None:
-                pool.discard(km)
+            if kernel is not None:
+                if succeeded:  # only a kernel whose notebook ran to the end is used again
+                    pool.give_back(kernel, keep=prefetch)
+                else:
+                    pool.discard(kernel)
         replace_into(tmp_out, out_ipynb)
         return NotebookRun(nb, out_ipynb, time.perf_counter() - start, attempt)
     raise AssertionError("unreachable")  # the loop returns or raises
