@@ -78,11 +78,14 @@ def snapshot_dates(folder: str | Path) -> list[dt.date]:
     return sorted(dates)
 
 
-def read_snapshot(folder: str | Path, day: dt.date) -> Snapshot:
+def read_snapshot(folder: str | Path, day: dt.date, village: str | None = None) -> Snapshot:
+    """The snapshot of ``day``; with ``village``, only that village's households (its figures
+    stay every village's: a briefing ranks its village among the others)."""
     folder = Path(folder)
     try:
         figures = pl.read_parquet(folder / f"{day.isoformat()}{FIGURES_SUFFIX}")
-        households = pl.read_parquet(folder / f"{day.isoformat()}{HOUSEHOLDS_SUFFIX}")
+        scan = pl.scan_parquet(folder / f"{day.isoformat()}{HOUSEHOLDS_SUFFIX}")
+        households = (scan if village is None else scan.filter(pl.col(VILLAGE) == village)).collect()
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise InputError(f"历次记录 {day.isoformat()} 无法读取（{folder}）：文件缺失或已损坏，请删除该日期的两个文件后重新运行") from exc
     return Snapshot(day, households, figures, int(figures[YEAR_LAST][0]), int(figures[YEAR_THIS][0]))

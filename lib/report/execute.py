@@ -245,7 +245,10 @@ class KernelPool:
         km = AsyncKernelManager(kernel_name=self.kernel_name)
         try:
             run_sync(km.start_kernel)(
-                extra_arguments=[f"--IPKernelApp.exec_lines={_warm_line(self.warm_modules)}"],
+                # no IPython history: a report's cells need none, and the default history is
+                # one sqlite file in the user's home that every kernel would write each cell to
+                extra_arguments=[f"--IPKernelApp.exec_lines={_warm_line(self.warm_modules)}",
+                                 "--HistoryManager.enabled=False"],
                 cwd=self.cwd,
                 env=report_kernel_env(),
                 stdout=self._output(),

@@ -73,16 +73,20 @@ class Progress:
             display(self.chart(village))
 
 
-def load(history_dir, as_of: dt.date | None = None, since: dt.date | None = None) -> Progress:
+def load(history_dir, as_of: dt.date | None = None, since: dt.date | None = None,
+         village: str | None = None) -> Progress:
     """The snapshot of ``as_of`` (or the latest one before it; the latest when None) against the
-    latest one before it, or the latest one on or before ``since``."""
+    latest one before it, or the latest one on or before ``since``. With ``village`` (a
+    village's briefing) only its households are read and compared; figures, paces and the
+    ranking stay the whole district's."""
+    village = None if village == DISTRICT else village
     dates = history.snapshot_dates(history_dir) if history_dir else []
     upto = [d for d in dates if as_of is None or d <= as_of]
     if not upto:
         empty = pl.DataFrame()
         return Progress(None, None, None, empty, empty, empty, (as_of or dt.date.today()).year, tuple(dates))
     current = upto[-1]
-    now = history.read_snapshot(history_dir, current)
+    now = history.read_snapshot(history_dir, current, village)
     # only runs that compared the same two years: a new season's first run starts a new series
     upto = [d for d in upto if history.snapshot_years(history_dir, d) == (now.year_last, now.year_this)]
     earlier = [d for d in upto if d < current and (since is None or d <= since)]
@@ -91,7 +95,7 @@ def load(history_dir, as_of: dt.date | None = None, since: dt.date | None = None
         raise InputError(f"没有 {since.isoformat()} 或更早的运行记录可比（只比较同样是 {now.year_this} 年与 "
                          f"{now.year_last} 年相比的记录；已有：{listed}）；请换一个 --since 日期")
     previous = earlier[-1] if earlier else None
-    before = history.read_snapshot(history_dir, previous) if previous else None
+    before = history.read_snapshot(history_dir, previous, village) if previous else None
     series = history.read_series(history_dir, current, days=upto)
     paces = rp.pace(series, now.year_this)
     ranking = rp.village_ranking(now.figures, before.figures if before else None, paces)

@@ -45,7 +45,10 @@ def _run(probe, tmp_path, village: str, **extra) -> tuple[list[str], int, list[i
 
 def test_notebooks_share_a_kernel_but_not_its_state_and_the_kernel_retires(probe, tmp_path, monkeypatch):
     monkeypatch.setattr(execute, "NOTEBOOKS_PER_KERNEL", 3)
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))  # the kernels' IPython folder
     runs = [_run(probe, tmp_path, f"{i}村") for i in range(4)]
+    assert (tmp_path / "ipython").is_dir()
+    assert list((tmp_path / "ipython").rglob("history.sqlite")) == []  # no cell kept in a user's history
     pool = execute.kernel_pool(cwd=probe.parent, warm_modules=execute.notebook_imports(probe))
     pids = [pid for _, pid, _ in runs]
     assert pids[0] == pids[1] == pids[2] != pids[3]  # three notebooks, then a fresh kernel

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 
 import polars as pl
 import pytest
@@ -117,3 +119,32 @@ def test_a_run_of_another_season_is_not_compared(tmp_path):
     assert p.series["截至"].unique().sort().to_list() == [dt.date(2022, 8, 8), dt.date(2022, 8, 15)]
     with pytest.raises(InputError, match="没有 2022-01-01 或更早的运行记录可比"):
         load(tmp_path, since=dt.date(2022, 1, 1))
+
+
+def test_a_village_s_progress_read_alone_is_its_part_of_the_district_s(tmp_path):
+    from lib.demo.district import village_table
+    from lib.io.history import write_snapshot
+    from lib.policy import default_policy
+    from lib.report import progress
+    from lib.rules.analysis import analyze
+    from tests.factories import generated_input
+
+    villages = village_table(400, 5)
+    data = generated_input(400, 5, villages)
+    write_snapshot(tmp_path, analyze(data, default_policy(), as_of=dt.date(2022, 8, 8)))
+    # a week later every planned measure is in place
+    later = dataclasses.replace(data, measures=data.measures.with_columns(pl.lit("已落实").alias("状态")))
+    write_snapshot(tmp_path, analyze(later, default_policy(), as_of=dt.date(2022, 8, 15)))
+    district = progress.load(tmp_path, dt.date(2022, 8, 15))
+    assert district.changes.measures.get_column("新落实").sum() > 0
+    for village in villages.get_column("村"):
+        alone = progress.load(tmp_path, dt.date(2022, 8, 15), village=village)
+        mine = district.changes.of_village(village)
+        for part in mine.__dataclass_fields__:
+            assert getattr(alone.changes, part).equals(getattr(mine, part)), (village, part)
+        assert alone.sentence(village) == district.sentence(village)
+        def serials_out(html):  # each table's id ends in a per-process serial number
+            return re.sub(r"(zs-t-[0-9a-f]+)-\d+", r"\1", html)
+
+        assert serials_out(alone.section_html(village)) == serials_out(district.section_html(village))
+        assert alone.ranking.equals(district.ranking) and alone.paces.equals(district.paces)
