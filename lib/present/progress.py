@@ -14,7 +14,7 @@ import datetime as dt
 import plotly.graph_objects as go
 import polars as pl
 
-from lib.catalogue import DISTRICT, VILLAGE
+from lib.catalogue import DEADLINES, DISTRICT, VILLAGE
 from lib.present.charts import NEUTRAL, _figure
 from lib.present.format import escape, percent
 from lib.present.tables import table_markup
@@ -200,35 +200,33 @@ def progress_chart(series: pl.DataFrame, paces: pl.DataFrame, village: str, year
         ))
     start = (days[0] if days else dt.date(year, 8, 1)) - dt.timedelta(days=4)
     end = dt.date(year, 10, 10)
-    ticks = sorted(set(days) | {dt.date(year, 8, 31), dt.date(year, 9, 30)})
+    # The deadlines are named on the date axis, under their dashed lines (above the plot their
+    # labels collided with the bars' values).
+    dues = {dt.date(year, month, day): what for month, day, what in DEADLINES}
+    ticks = sorted(set(days) | set(dues))
     mine_pace = paces.filter(pl.col(VILLAGE) == village).to_dicts()
-    shapes, notes = [], []
-    for due, text in ((dt.date(year, 8, 31), "8月31日 台账报送"), (dt.date(year, 9, 30), "9月30日 收入核算")):
+    # The projected dates are in the sentence above the chart (pace_lines), not on it: three
+    # labels at the top collided with each other and the bars' values on a phone.
+    shapes = []
+    for due in dues:
         shapes.append(dict(type="line", xref="x", yref="paper", x0=due.isoformat(), x1=due.isoformat(), y0=0, y1=1,
                            line=dict(color=DEADLINE_COLOUR, dash="dash", width=2)))
-        notes.append(dict(x=due.isoformat(), y=1, xref="x", yref="paper", text=text, showarrow=False,
-                          xanchor="right", yanchor="top", font=dict(color=DEADLINE_COLOUR, size=12)))
     shapes.append(dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=1, y1=1,
                        line=dict(color="#999", width=1)))
-    for k, row in enumerate(mine_pace):
+    for row in mine_pace:
         if row["当前"] is None or row["当前"] >= 1 - 1e-9 or not days:
             continue
-        colour = SHARE_COLOURS[row["指标"]]
         reach = row["预计达到"]
         x1 = min(reach, end) if reach else end
         y1 = 1.0 if reach and reach <= end else (row["当前"] + (row["日均进度"] or 0) * (end - days[-1]).days)
         shapes.append(dict(type="line", xref="x", yref="y", x0=days[-1].isoformat(), y0=row["当前"],
-                           x1=x1.isoformat(), y1=min(max(y1, 0), 1.0), line=dict(color=colour, dash="dot", width=2)))
-        label = f"{row['指标']}：预计{short_date(reach)}" if reach else f"{row['指标']}：按目前进度无法达到"
-        if reach and reach > end:
-            label = f"{row['指标']}：预计{rp_date(reach) if reach.year != year else short_date(reach)}（超出图幅）"
-        notes.append(dict(x=x1.isoformat(), y=min(max(y1, 0), 1.0), xref="x", yref="y", text=label, showarrow=False,
-                          xanchor="right", yanchor="bottom", yshift=4 + 14 * k, font=dict(color=colour, size=11)))
+                           x1=x1.isoformat(), y1=min(max(y1, 0), 1.0), line=dict(color=SHARE_COLOURS[row["指标"]], dash="dot", width=2)))
     fig.update_layout(
-        shapes=shapes, annotations=notes, barmode="overlay", bargap=0,
+        shapes=shapes, barmode="overlay", bargap=0,
         xaxis=dict(type="date", range=[start.isoformat(), end.isoformat()],
-                   tickvals=[d.isoformat() for d in ticks], ticktext=[short_date(d) for d in ticks],
-                   title=dict(text="截至日期（虚线：两个截止日；点线：按目前进度推算）")),
+                   tickvals=[d.isoformat() for d in ticks],
+                   ticktext=[short_date(d) + (f"<br>{dues[d]}" if d in dues else "") for d in ticks],
+                   title=dict(text="截至日期")),
         yaxis=dict(range=[0, 1.12], tickformat=".0%", title=dict(text="比例")),
     )
     return fig

@@ -55,7 +55,8 @@ class Progress:
         parts = [pp.section(changes, as_of, self.previous, with_village=district)]
         parts.append("<h3>进度与截止日期</h3>")
         parts.append(f"<p>{escape('；'.join(s.rstrip('。') for s in pp.pace_lines(self.paces, village)))}。"
-                     + ("" if len(self.dates) >= 2 else "进度图在有两次以上运行记录后显示。") + "</p>")
+                     + ("图中虚线为两个截止日，点线为按目前进度推算的走势。" if len(self.dates) >= 2
+                        else "进度图在有两次以上运行记录后显示。") + "</p>")
         if district and self.ranking.height:
             parts.append(f'<p class="zs-behind">{escape(pp.behind_sentence(self.ranking))}</p>')
             parts.append(pp.ranking_table(self.ranking))
