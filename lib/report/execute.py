@@ -230,7 +230,7 @@ class KernelPool:
         self.notebooks_per_kernel = max(1, notebooks_per_kernel or NOTEBOOKS_PER_KERNEL)
         self._ready: WarmKernel | None = None
         self._log = None
-        self.started = 0  # kernels started by this pool (the benchmark and tests read it)
+        self.started = 0  # kernels started by this pool (the tests read it)
 
     def _output(self):
         if self.log_path is None:

@@ -341,6 +341,7 @@ PLOTLYJS_TRACES = frozenset({"bar", "waterfall", "histogram", "pie", "funnel", "
 # (vendor/pako/SOURCE.txt).
 INFLATE_SCRIPT = Path(__file__).with_name("vendor") / "pako" / "pako_inflate.min.js"
 PLOTLYJS_MARK = "data-zs-plotlyjs"  # the attribute of the script that carries the bundle
+_INFLATE_TAG = '<script type="text/javascript" data-zs-inflate="pako">'  # opens pako's script
 
 
 @cache
@@ -369,7 +370,7 @@ def plotlyjs_scripts() -> str:
     inflate = INFLATE_SCRIPT.read_text(encoding="utf-8")
     return (
         '<script type="text/javascript">window.PlotlyConfig = {MathJaxConfig: \'local\'};</script>\n'
-        f'<script type="text/javascript" data-zs-inflate="pako">{inflate}</script>\n'
+        f'{_INFLATE_TAG}{inflate}</script>\n'
         f'<script type="text/javascript" {PLOTLYJS_MARK}="{plotlyjs_version()}">(function(){{'
         f'var t=atob("{packed}"),b=new Uint8Array(t.length);'
         'for(var i=0;i<t.length;i++)b[i]=t.charCodeAt(i);'
@@ -561,7 +562,6 @@ def notebook_to_html(executed_ipynb, out_html: str | Path, title: str) -> HtmlRe
 # Size of the page, part by part
 # ---------------------------------------------------------------------------------------
 
-_INFLATE_START = '<script type="text/javascript" data-zs-inflate="pako">'  # part of 图表库
 _SCRIPT_SPAN = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.DOTALL | re.IGNORECASE)
 _TABLE_SPAN = re.compile(r'<div class="zs-table[^"]*" id="[^"]*">.*?</table></div>', re.DOTALL)
 _FIGURE_DIV = re.compile(r'<div id="[^"]*" class="plotly-graph-div"[^>]*></div>', re.IGNORECASE)
@@ -572,7 +572,8 @@ def page_parts(text: str) -> dict[str, int]:
     parts = dict.fromkeys(PART_LIMITS, 0)
     for m in _SCRIPT_SPAN.finditer(text):
         chunk = m.group(0)
-        if _PLOTLYJS_BANNER in chunk or PLOTLYJS_MARK in chunk[:200] or chunk.startswith(_INFLATE_START):
+        # a plain bundle, the packed one, or pako's inflate that unpacks it
+        if plotlyjs_copies(chunk) or chunk.startswith(_INFLATE_TAG):
             parts["图表库"] += len(chunk.encode("utf-8"))
         elif _PLOTLY_FIGURE in chunk:
             parts["图表数据"] += len(chunk.encode("utf-8"))
